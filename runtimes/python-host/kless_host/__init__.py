@@ -1,0 +1,1 @@
+"""The kless Python function host: a Bottle app on waitress that calls ``main(event, context)``."""

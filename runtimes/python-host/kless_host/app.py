@@ -1,0 +1,108 @@
+"""The Bottle app: /healthz, /metrics, and every other path and method to the function."""
+import json
+import sys
+import threading
+import time
+from numbers import Number
+from typing import Any, Dict
+
+import bottle
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from .config import Config
+from .event import BadRequest, BodyTooLarge, InvalidJson, build_event
+from .invoke import FunctionFailed, FunctionTimedOut, Invoker, TooManyRunaways
+
+CALLS = Counter("function_calls_total", "Number of calls", ["method"])
+FAILURES = Counter("function_failures_total", "Number of exceptions", ["method"])
+DURATION = Histogram("function_duration_seconds", "Duration in seconds", ["method"])
+
+
+def _json_response(value: Any) -> str:
+    bottle.response.content_type = "application/json"
+    return json.dumps(value)
+
+
+def to_response(value: Any) -> Any:
+    """Kyma's conversions (through bottle) for what a function returns, plus numbers as JSON text."""
+    if isinstance(value, bottle.HTTPResponse):
+        return value
+    if not value:
+        return ""
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, (dict, Number)):
+        return _json_response(value)
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(item, (str, bytes)) for item in value):
+            return b"".join(item.encode() if isinstance(item, str) else item for item in value)
+        return _json_response(value)
+    # Anything else (a file, a generator) is bottle's to send, as it was in Kyma.
+    return value
+
+
+def _http_error(status: int, message: str) -> bottle.HTTPError:
+    return bottle.HTTPError(status, message)
+
+
+def create_app(config: Config, invoker: Invoker, function_name: str, draining: threading.Event) -> bottle.Bottle:
+    """``draining`` is set on SIGTERM: in-flight calls finish while /healthz fails, so no new traffic comes."""
+    bottle.BaseRequest.MEMFILE_MAX = config.memfile_max
+    app = bottle.Bottle(autojson=False)
+    base_context = {
+        "function-name": function_name,
+        "timeout": config.timeout,
+        "runtime": config.runtime,
+        "memory-limit": config.memory_limit,
+    }
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        if draining.is_set():
+            return _http_error(503, "Shutting down")
+        if invoker.saturated:
+            return _http_error(503, "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways))
+        return "OK"
+
+    @app.get("/metrics")
+    def metrics() -> Any:
+        bottle.response.content_type = CONTENT_TYPE_LATEST
+        return generate_latest()
+
+    def invoke_function(path: str = "") -> Any:
+        method = bottle.request.method
+        request = bottle.BaseRequest(bottle.request.environ)
+        try:
+            event = build_event(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
+        except BodyTooLarge:
+            return _http_error(413, "Request entity too large: a JSON body may have at most FUNC_MEMFILE_MAX={} bytes".format(config.memfile_max))
+        except BadRequest as error:
+            return _http_error(400, str(error))
+        except InvalidJson as error:
+            CALLS.labels(method).inc()
+            FAILURES.labels(method).inc()
+            print("Invalid JSON body: {}".format(error), file=sys.stderr)
+            return _http_error(500, "Internal Server Error")
+        CALLS.labels(method).inc()
+        started = time.perf_counter()
+        try:
+            return to_response(invoker.call(event, dict(base_context)))
+        except FunctionFailed:
+            FAILURES.labels(method).inc()
+            return _http_error(500, "Internal Server Error")
+        except FunctionTimedOut:
+            FAILURES.labels(method).inc()
+            return _http_error(408, "Timeout while processing the function")
+        except TooManyRunaways:
+            FAILURES.labels(method).inc()
+            return _http_error(503, "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways))
+        except (TypeError, ValueError) as error:
+            FAILURES.labels(method).inc()
+            print("Function returned a value that cannot be sent: {}".format(error), file=sys.stderr)
+            return _http_error(500, "Internal Server Error")
+        finally:
+            DURATION.labels(method).observe(time.perf_counter() - started)
+
+    app.route("/", "ANY", invoke_function)
+    app.route("/<path:path>", "ANY", invoke_function)
+    return app

@@ -1,0 +1,107 @@
+"""Start-up: read the config, import the function, serve it on waitress, drain on SIGTERM."""
+import importlib
+import logging
+import os
+import platform
+import signal
+import sys
+import threading
+import time
+import traceback
+from typing import Any, Callable, NoReturn
+
+from .app import create_app
+from .config import Config, ConfigError, load_config
+from .invoke import Invoker
+
+# How long the event loop gets to flush answers already produced before the process exits.
+FLUSH_GRACE_SECONDS = 2.0
+
+
+def fail(message: str) -> NoReturn:
+    print("kless: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def load_handler(config: Config) -> Callable[..., Any]:
+    # Appended, as in Kyma's image: the function's own files must not shadow the host's packages.
+    sys.path.append(config.function_dir)
+    candidates = [os.path.join(config.function_dir, config.module_name + ".py"), os.path.join(config.function_dir, config.module_name, "__init__.py")]
+    if not any(os.path.isfile(candidate) for candidate in candidates):
+        fail("function module not found: {} (MOD_NAME={!r} in KUBELESS_INSTALL_VOLUME={!r})".format(candidates[0], config.module_name, config.function_dir))
+    try:
+        module = importlib.import_module(config.module_name)
+    except BaseException as error:  # a SyntaxError or sys.exit() while importing is a start-up failure too
+        traceback.print_exc()
+        fail("cannot import function module {!r} from {}: {}: {}".format(config.module_name, config.function_dir, type(error).__name__, error))
+    if os.path.realpath(getattr(module, "__file__", None) or "") not in [os.path.realpath(candidate) for candidate in candidates]:
+        fail("MOD_NAME={!r} names a module that already exists ({}); rename the function module".format(config.module_name, module.__file__))
+    handler = getattr(module, config.handler_name, None)
+    if handler is None:
+        fail("function module {!r} has no {!r} (FUNC_HANDLER); define def {}(event, context)".format(config.module_name, config.handler_name, config.handler_name))
+    if not callable(handler):
+        fail("{}.{} is a {}, not a function".format(config.module_name, config.handler_name, type(handler).__name__))
+    return handler
+
+
+def drain_then_exit(server: Any, deadline_seconds: float) -> None:
+    """Waits for requests in progress (up to FUNC_TIMEOUT), lets their answers go out, then exits 0."""
+    dispatcher = server.task_dispatcher
+    deadline = time.monotonic() + deadline_seconds
+    while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    flushed_by = time.monotonic() + FLUSH_GRACE_SECONDS
+    while any(channel.total_outbufs_len for channel in list(server.active_channels.values())) and time.monotonic() < flushed_by:
+        time.sleep(0.01)
+    print("kless: stopped", flush=True)
+    sys.stderr.flush()
+    # Runaway function threads cannot be joined; leaving without waiting for them is the point.
+    os._exit(0)
+
+
+def main() -> None:
+    try:
+        config = load_config()
+    except ConfigError as error:
+        fail(str(error))
+    handler = load_handler(config)
+
+    import waitress
+
+    # waitress warns about every queued request under load; that is normal operation for a function.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    draining = threading.Event()
+    invoker = Invoker(handler, config.timeout, config.threads, config.runaway_limit)
+    app = create_app(config, invoker, getattr(handler, "__name__", config.handler_name), draining)
+    wsgi_app = app
+    if config.access_log:
+        from .access_log import AccessLog
+
+        wsgi_app = AccessLog(app)
+    server = waitress.create_server(
+        wsgi_app,
+        host="0.0.0.0",
+        port=config.port,
+        threads=config.threads,
+        ident="kless",
+        connection_limit=1000,
+        asyncore_use_poll=True,
+    )
+
+    def on_term(signum: int, _frame: Any) -> None:
+        if draining.is_set():
+            return
+        draining.set()
+        server.accepting = False
+        print("kless: {} received, finishing requests in progress".format(signal.Signals(signum).name), flush=True)
+        threading.Thread(target=drain_then_exit, args=(server, config.timeout), daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    print(
+        "kless: serving {}.{} on port {} (Python {}, {} threads)".format(
+            config.module_name, config.handler_name, config.port, platform.python_version(), config.threads
+        ),
+        flush=True,
+    )
+    server.run()
