@@ -1,0 +1,2 @@
+// Loads, but exports no `main`.
+module.exports = { notMain: function () { return 'unreachable' } }
