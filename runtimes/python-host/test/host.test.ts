@@ -1,0 +1,136 @@
+// The Python host as a real process on the real 3.8 and 3.12 interpreters: start-up failures, configuration,
+// the timeout and runaway cap, SIGTERM draining, and the Python 3.8 language level of the host's code.
+// The HTTP contract itself is in the shared conformance table (conformance-tests/).
+import { execFile } from 'child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import { tmpdir } from 'os'
+import { join } from 'path'
+import t from 'tap'
+import { promisify } from 'util'
+import { freePort, preparePythonRuntime, pythonTool, PythonRuntimeName, start, Started, waitFor } from '../../../testkit/src'
+
+const run = promisify(execFile)
+const hostDir = join(__dirname, '..')
+const RUNTIMES: PythonRuntimeName[] = ['python38', 'python312']
+
+const SLEEPY = `
+import time
+
+def main(event, context):
+    seconds = float(event['extensions']['request'].query.get('sleep', '0'))
+    time.sleep(seconds)
+    return 'slept {}'.format(seconds)
+`
+
+function functionDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kless-py-'))
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+async function launch(runtime: PythonRuntimeName, files: Record<string, string>, env: Record<string, string> = {}) {
+  const rt = await preparePythonRuntime(runtime)
+  const port = await freePort()
+  const host = start(rt.python, rt.args, {
+    env: { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir(files), FUNC_PORT: String(port), MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...env },
+  })
+  t.teardown(() => host.stop(1000))
+  return { host, url: `http://127.0.0.1:${port}` }
+}
+
+async function serving(runtime: PythonRuntimeName, files: Record<string, string>, env: Record<string, string> = {}) {
+  const { host, url } = await launch(runtime, files, env)
+  await waitFor(async () => host.child.exitCode === null && (await fetch(`${url}/healthz`)).ok, 10000, () => `the ${runtime} host to serve:\n${host.output()}`)
+  return { host, url }
+}
+
+async function exitCode(host: Started): Promise<number | null> {
+  const timer = setTimeout(() => host.child.kill('SIGKILL'), 10000)
+  const code = await host.exited
+  clearTimeout(timer)
+  return code
+}
+
+for (const runtime of RUNTIMES) {
+  t.test(`${runtime}: start-up failures exit non-zero before listening, naming the problem`, async (t) => {
+    const cases: Array<{ name: string; files: Record<string, string>; env?: Record<string, string>; message: RegExp }> = [
+      { name: 'no module file', files: {}, message: /function module not found: .*handler\.py/ },
+      { name: 'syntax error', files: { 'handler.py': 'def main(event, context)\n  return 1\n' }, message: /cannot import function module 'handler'.*SyntaxError/ },
+      { name: 'import raises', files: { 'handler.py': 'import not_installed_anywhere\n' }, message: /cannot import function module 'handler'.*ModuleNotFoundError/ },
+      { name: 'exit while importing', files: { 'handler.py': 'import sys\nsys.exit(0)\n' }, message: /cannot import function module 'handler'.*SystemExit/ },
+      { name: 'missing handler', files: { 'handler.py': 'def other(event, context):\n    return 1\n' }, message: /has no 'main' \(FUNC_HANDLER\)/ },
+      { name: 'handler not callable', files: { 'handler.py': 'main = 42\n' }, message: /handler\.main is a int, not a function/ },
+      { name: 'reserved module name', files: { 'kubeless.py': 'def main(e, c):\n    return 1\n' }, env: { MOD_NAME: 'kubeless' }, message: /MOD_NAME='kubeless' is reserved/ },
+      { name: 'module shadowed by the standard library', files: { 'json.py': 'def main(e, c):\n    return 1\n' }, env: { MOD_NAME: 'json' }, message: /MOD_NAME='json' names a module that already exists/ },
+      { name: 'bad timeout', files: { 'handler.py': SLEEPY }, env: { FUNC_TIMEOUT: 'abc' }, message: /FUNC_TIMEOUT='abc' is not valid: expected a positive number of seconds/ },
+      { name: 'zero timeout', files: { 'handler.py': SLEEPY }, env: { FUNC_TIMEOUT: '0' }, message: /FUNC_TIMEOUT='0' is not valid/ },
+      { name: 'bad port', files: { 'handler.py': SLEEPY }, env: { FUNC_PORT: '99999' }, message: /FUNC_PORT='99999' is not valid: expected a TCP port/ },
+      { name: 'bad thread count', files: { 'handler.py': SLEEPY }, env: { CHERRYPY_NUMTHREADS: 'many' }, message: /CHERRYPY_NUMTHREADS='many' is not valid/ },
+      { name: 'bad memfile max', files: { 'handler.py': SLEEPY }, env: { FUNC_MEMFILE_MAX: '-1' }, message: /FUNC_MEMFILE_MAX='-1' is not valid/ },
+      { name: 'bad handler name', files: { 'handler.py': SLEEPY }, env: { FUNC_HANDLER: 'no-such' }, message: /FUNC_HANDLER='no-such' is not valid/ },
+    ]
+    for (const c of cases) {
+      const { host } = await launch(runtime, c.files, c.env)
+      t.equal(await exitCode(host), 1, `${c.name}: exit code`)
+      t.match(host.output(), c.message, `${c.name}: message`)
+      t.match(host.output(), /^kless: /m, `${c.name}: one line says what to fix`)
+    }
+  })
+
+  t.test(`${runtime}: configuration reaches the function and the server`, async (t) => {
+    const { url } = await serving(runtime, { 'handler.py': 'def main(event, context):\n    return context\n' }, { FUNC_TIMEOUT: '7.5', FUNC_MEMORY_LIMIT: '128Mi' })
+    t.same(await (await fetch(url)).json(), { 'function-name': 'main', timeout: 7.5, runtime, 'memory-limit': '128Mi' })
+  })
+
+  t.test(`${runtime}: FUNC_THREADS (or CHERRYPY_NUMTHREADS) bounds concurrent calls`, async (t) => {
+    const elapsed = async (env: Record<string, string>) => {
+      const { url } = await serving(runtime, { 'handler.py': SLEEPY }, env)
+      const began = Date.now()
+      const bodies = await Promise.all([1, 2, 3, 4].map(() => fetch(`${url}/?sleep=0.4`).then((r) => r.text())))
+      t.same(bodies, Array(4).fill('slept 0.4'))
+      return Date.now() - began
+    }
+    t.ok((await elapsed({ CHERRYPY_NUMTHREADS: '2' })) >= 800, 'two threads run four 0.4 s calls in two rounds')
+    t.ok((await elapsed({ CHERRYPY_NUMTHREADS: '2', FUNC_THREADS: '4' })) < 750, 'FUNC_THREADS wins and four threads run them at once')
+  })
+
+  t.test(`${runtime}: FUNC_TIMEOUT answers 408 and runaway calls are capped by FUNC_RUNAWAY_LIMIT`, async (t) => {
+    const { url } = await serving(runtime, { 'handler.py': SLEEPY }, { FUNC_TIMEOUT: '0.3', FUNC_RUNAWAY_LIMIT: '2' })
+    const began = Date.now()
+    const timedOut = await Promise.all([fetch(`${url}/?sleep=2`), fetch(`${url}/?sleep=2`)])
+    t.same(timedOut.map((r) => r.status), [408, 408])
+    t.ok(Date.now() - began < 1500, 'the 408 comes at the timeout, not when the call ends')
+    t.match(await timedOut[0].text(), /Timeout while processing the function/)
+    const refused = await fetch(`${url}/?sleep=0`)
+    t.equal(refused.status, 503, 'no new call while two runaways are alive')
+    t.match(await refused.text(), /2 function calls are still running past FUNC_TIMEOUT/)
+    t.equal((await fetch(`${url}/healthz`)).status, 503, '/healthz fails so Kubernetes restarts a pod that stays stuck')
+    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 5000, () => 'the runaways to finish')
+    const after = await fetch(`${url}/?sleep=0`)
+    t.equal(await after.text(), 'slept 0.0', 'calls run again once the runaways have finished')
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    t.match(metrics, /function_failures_total\{method="GET"\} 3\.0/, 'timeouts and refusals count as failures')
+  })
+
+  t.test(`${runtime}: SIGTERM lets calls in progress finish, then exits 0`, async (t) => {
+    const { host, url } = await serving(runtime, { 'handler.py': SLEEPY })
+    const inFlight = fetch(`${url}/?sleep=0.8`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    host.child.kill('SIGTERM')
+    const answer = await inFlight
+    t.equal(answer.status, 200)
+    t.equal(await answer.text(), 'slept 0.8')
+    t.equal(await exitCode(host), 0)
+    t.match(host.output(), /SIGTERM received, finishing requests in progress/)
+  })
+}
+
+t.test('the host is valid Python 3.8 (vermin)', async (t) => {
+  const vermin = await pythonTool('vermin', '1.6.0')
+  const { stdout } = await run(vermin, ['--target=3.8-', '--violations', '--no-tips', '--eval-annotations', '--backport', 'dataclasses', join(hostDir, 'kless.py'), join(hostDir, 'kless_host')]).catch((error) => {
+    t.fail(`vermin found code newer than Python 3.8:\n${error.stdout}${error.stderr}`)
+    return { stdout: '' }
+  })
+  t.notMatch(stdout, /requires 3\.(9|1\d)/)
+})

@@ -1,0 +1,129 @@
+import { execFile } from 'child_process'
+import { createHash } from 'crypto'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs'
+import { homedir } from 'os'
+import { join } from 'path'
+import { promisify } from 'util'
+import { cacheDir } from './cache'
+import { withLock } from './lock'
+
+const run = promisify(execFile)
+
+export type PythonRuntimeName = 'python38' | 'python312'
+
+/** The major.minor each runtime runs on; the newest installed patch release of it is used. */
+export const PYTHON_VERSIONS: Record<PythonRuntimeName, string> = {
+  python38: '3.8',
+  python312: '3.12',
+}
+
+export interface PythonRuntime {
+  /** The runtime's venv interpreter (a real CPython of the runtime's version with the pinned host packages). */
+  python: string
+  /** Arguments that start the host: runtimes/python-host/kless.py, run from the repository as the image runs /kless/kless.py. */
+  args: string[]
+  /** Environment the runtime image sets itself; add the function's variables on top. */
+  env: Record<string, string>
+  /** The full Python version, e.g. `3.8.18`. */
+  version: string
+}
+
+const repoRoot = join(__dirname, '..', '..')
+const hostEntry = join(repoRoot, 'runtimes', 'python-host', 'kless.py')
+
+function digest(parts: Array<string | Buffer>): string {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return hash.digest('hex').slice(0, 16)
+}
+
+/**
+ * A CPython of `majorMinor` from pyenv (`$PYENV_ROOT/versions`, default ~/.pyenv/versions): the newest patch
+ * release installed. Throws with the command that installs one when there is none.
+ */
+export function pythonInterpreter(majorMinor: string): { path: string; version: string } {
+  const versionsDir = join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'versions')
+  const candidates = existsSync(versionsDir)
+    ? readdirSync(versionsDir)
+        .filter((name) => new RegExp(`^${majorMinor.replace('.', '\\.')}\\.\\d+$`).test(name))
+        .filter((name) => existsSync(join(versionsDir, name, 'bin', 'python')))
+        .sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]))
+    : []
+  if (candidates.length === 0) {
+    throw new Error(`Python ${majorMinor} is not installed: no ${versionsDir}/${majorMinor}.<patch>/bin/python (install it with \`pyenv install ${majorMinor}\`)`)
+  }
+  return { path: join(versionsDir, candidates[0], 'bin', 'python'), version: candidates[0] }
+}
+
+/** A venv at `dir` made by `interpreter` with `requirements` installed; built once under a lock. */
+async function venvWith(dir: string, interpreter: string, requirements: string[]): Promise<string> {
+  const python = join(dir, 'bin', 'python')
+  const ready = join(dir, '.installed')
+  if (existsSync(ready)) return python
+  return withLock(join(dir, '.lock'), async () => {
+    if (existsSync(ready)) return python
+    await run(interpreter, ['-m', 'venv', '--clear', dir])
+    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', ...requirements], {
+      maxBuffer: 16 * 1024 * 1024,
+    })
+    writeFileSync(ready, new Date().toISOString())
+    return python
+  })
+}
+
+/**
+ * Prepares a Python runtime as its image holds it, so a test can start functions on the real interpreter: a venv
+ * of the runtime's Python (from pyenv) with the host packages pinned in runtimes/<runtime>/requirements.txt,
+ * cached under `cacheDir('python-runtime')` keyed by the Python version and that file, built once under a lock.
+ *
+ * Start a function with:
+ *
+ *     spawn(rt.python, rt.args, { env: { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir, FUNC_PORT: '8080',
+ *       MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...userEnv } })
+ *
+ * where `functionDir` holds `handler.py` (the layout of `/kubeless`); the function's own requirements.txt
+ * comes from `pythonFunctionEnv`. GET /healthz answers 200 once the host is ready.
+ */
+export async function preparePythonRuntime(runtime: PythonRuntimeName): Promise<PythonRuntime> {
+  const majorMinor = PYTHON_VERSIONS[runtime]
+  if (!majorMinor) throw new Error(`unknown Python runtime "${runtime}"; expected one of ${Object.keys(PYTHON_VERSIONS).join(', ')}`)
+  const interpreter = pythonInterpreter(majorMinor)
+  const requirementsFile = join(repoRoot, 'runtimes', runtime, 'requirements.txt')
+  const dir = cacheDir('python-runtime', `${runtime}-${interpreter.version}-${digest([readFileSync(requirementsFile)])}`)
+  const python = await venvWith(dir, interpreter.path, ['-r', requirementsFile])
+  return {
+    python,
+    args: [hostEntry],
+    env: { PATH: `${join(python, '..')}:${process.env.PATH || '/usr/bin:/bin'}`, PYTHONUNBUFFERED: '1' },
+    version: interpreter.version,
+  }
+}
+
+/**
+ * Installs the function's requirements.txt (if it lists anything) for the runtime, as the function build does into
+ * the image, and returns the PYTHONPATH the controller would set. Cached by runtime and file content.
+ */
+export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: string): Promise<Record<string, string>> {
+  const requirementsFile = join(functionDir, 'requirements.txt')
+  const listed = existsSync(requirementsFile) && /^\s*[^#\s]/m.test(readFileSync(requirementsFile, 'utf8'))
+  if (!listed) return { PYTHONPATH: functionDir }
+  const target = cacheDir('python-function-deps', `${runtime.version}-${digest([readFileSync(requirementsFile)])}`)
+  const ready = join(target, '.installed')
+  if (!existsSync(ready)) {
+    await withLock(`${target}.lock`, async () => {
+      if (existsSync(ready)) return
+      await run(runtime.python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--upgrade', '--target', join(target, 'site-packages'), '-r', requirementsFile], {
+        maxBuffer: 16 * 1024 * 1024,
+      })
+      writeFileSync(ready, new Date().toISOString())
+    })
+  }
+  return { PYTHONPATH: `${join(target, 'site-packages')}:${functionDir}` }
+}
+
+/** A console script of a PyPI tool (`vermin`, `ruff`) at a pinned version, in a cached venv of the newest runtime's Python. */
+export async function pythonTool(name: string, version: string): Promise<string> {
+  const interpreter = pythonInterpreter(PYTHON_VERSIONS.python312)
+  const python = await venvWith(cacheDir('python-tools', `${name}-${version}`), interpreter.path, [`${name}==${version}`])
+  return join(python, '..', name)
+}
