@@ -54,7 +54,8 @@ export async function prepareNodeRuntime(runtime: NodeRuntimeName): Promise<Node
   const [node, hostEntry] = await Promise.all([nodeBinary(version), stageHost(runtime)])
   return {
     node,
-    args: [hostEntry],
+    // Node 10 hides worker threads, which the host's FUNC_TIMEOUT watchdog for busy loops needs, behind a flag.
+    args: runtime === 'nodejs10' ? ['--experimental-worker', hostEntry] : [hostEntry],
     env: { PATH: `${join(node, '..')}:${process.env.PATH || '/usr/bin:/bin'}` },
     version,
   }

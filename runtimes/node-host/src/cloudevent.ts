@@ -1,0 +1,65 @@
+import { CloudEvent } from 'cloudevents'
+
+export class MalformedCloudEvent extends Error {}
+
+/** The attributes a function sees, whatever the content mode the event arrived in. */
+export interface EventAttributes {
+  type: unknown
+  source: unknown
+  eventtypeversion: unknown
+  specversion: unknown
+  id: unknown
+  time: unknown
+  data: unknown
+}
+
+const REQUIRED = ['id', 'source', 'specversion', 'type']
+
+function fromObject(value: unknown, where: string): EventAttributes {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new MalformedCloudEvent(`${where} must be a JSON object`)
+  }
+  const attributes = value as Record<string, unknown>
+  // The SDK invents an id and a time when they are missing; the spec requires these four, so check first.
+  const missing = REQUIRED.filter((name) => attributes[name] === undefined || attributes[name] === '')
+  if (missing.length > 0) throw new MalformedCloudEvent(`${where} lacks the required attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+  if (attributes.data !== undefined && attributes.data_base64 !== undefined) {
+    throw new MalformedCloudEvent(`${where} has both data and data_base64`)
+  }
+  try {
+    // Validation only: the SDK checks each attribute's type and format against the spec.
+    new CloudEvent({ ...attributes, data: undefined, data_base64: undefined } as ConstructorParameters<typeof CloudEvent>[0])
+  } catch (err) {
+    throw new MalformedCloudEvent(`${where} is not a valid CloudEvent: ${(err as Error).message.split('\n').join(' ').replace(/\s+/g, ' ').trim()}`)
+  }
+  return {
+    type: attributes.type,
+    source: attributes.source,
+    eventtypeversion: attributes.eventtypeversion,
+    specversion: attributes.specversion,
+    id: attributes.id,
+    time: attributes.time,
+    data: typeof attributes.data_base64 === 'string' ? Buffer.from(attributes.data_base64, 'base64') : attributes.data,
+  }
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'))
+  } catch (err) {
+    throw new MalformedCloudEvent(`${what} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+/** `application/cloudevents+json`: one event, attributes and data in the JSON body. */
+export function parseStructured(body: Buffer): EventAttributes {
+  return fromObject(parseJson(body, 'the structured-mode CloudEvent'), 'the structured-mode CloudEvent')
+}
+
+/** `application/cloudevents-batch+json`: a JSON array of structured events. */
+export function parseBatch(body: Buffer): EventAttributes[] {
+  const events = parseJson(body, 'the CloudEvents batch')
+  if (!Array.isArray(events)) throw new MalformedCloudEvent('the CloudEvents batch must be a JSON array')
+  if (events.length === 0) throw new MalformedCloudEvent('the CloudEvents batch is empty')
+  return events.map((event, index) => fromObject(event, `event ${index} of the batch`))
+}
