@@ -1,0 +1,88 @@
+import { execFile } from 'child_process'
+import { mkdtempSync, rmSync } from 'fs'
+import { createServer } from 'net'
+import { tmpdir } from 'os'
+import { join } from 'path'
+import t from 'tap'
+import { goInstall } from '@kless/testkit'
+import { NodeRuntimeName, prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
+import { selectedRuntimes } from '../src/runtimes'
+import { FUNCTIONS_DIR } from '../src/table'
+
+// Google's functions-framework conformance client against every Node runtime, through test functions written for
+// main(event, context) (functions/ff-http, functions/ff-cloudevent). The client starts the server itself with -cmd
+// and always talks to localhost:8080. Its log lines are the verdicts; they are printed as test comments.
+const CLIENT_PACKAGE = 'github.com/GoogleCloudPlatform/functions-framework-conformance/client'
+const CLIENT_VERSION = 'v1.8.6'
+const PORT = 8080
+
+interface Check {
+  type: 'http' | 'cloudevent'
+  fn: string
+  flags: string[]
+  /** Each call waits this long; the client's concurrency check needs ≥ 1 s per call. */
+  delayMs: number
+}
+
+const CHECKS: Check[] = [
+  { type: 'http', fn: 'ff-http', flags: [], delayMs: 0 },
+  { type: 'http', fn: 'ff-http', flags: ['-validate-concurrency'], delayMs: 1000 },
+  { type: 'cloudevent', fn: 'ff-cloudevent', flags: ['-validate-mapping=false'], delayMs: 0 },
+  { type: 'cloudevent', fn: 'ff-cloudevent', flags: ['-validate-mapping=false', '-validate-concurrency'], delayMs: 1000 },
+]
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+function runClient(client: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; log: string }> {
+  return new Promise((resolve) => {
+    execFile(client, args, { env, cwd, timeout: 180000, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0
+      resolve({ code, log: `${stdout}${stderr}` })
+    })
+  })
+}
+
+t.test('functions-framework conformance client', async (t) => {
+  let client: string
+  try {
+    client = await goInstall(CLIENT_PACKAGE, CLIENT_VERSION, 'client')
+  } catch (err) {
+    const reason = String((err as Error).message).split('\n').find((line) => /403|not available|error|cannot/i.test(line)) ?? String(err)
+    t.comment(`could not build ${CLIENT_PACKAGE}@${CLIENT_VERSION}: ${reason.trim()}`)
+    t.skip(`the conformance client could not be built here (see docs/conformance.md): ${reason.trim()}`)
+    return
+  }
+  const nodeRuntimes = selectedRuntimes().filter((name) => name.startsWith('nodejs')) as NodeRuntimeName[]
+  for (const runtime of nodeRuntimes) {
+    await t.test(runtime, async (t) => {
+      const rt = await prepareNodeRuntime(runtime)
+      for (const check of CHECKS) {
+        const label = `${check.type}${check.flags.includes('-validate-concurrency') ? ' concurrency' : ''}`
+        await t.test(label, async (t) => {
+          if (!(await portFree(PORT))) return t.fail(`port ${PORT} is taken; the client only talks to localhost:${PORT}`)
+          const cwd = mkdtempSync(join(tmpdir(), 'kless-ff-'))
+          t.teardown(() => rmSync(cwd, { recursive: true, force: true }))
+          const env = {
+            ...rt.env,
+            KUBELESS_INSTALL_VOLUME: join(FUNCTIONS_DIR, check.fn),
+            FUNC_PORT: String(PORT),
+            MOD_NAME: 'handler',
+            FUNC_HANDLER: 'main',
+            FUNC_RUNTIME: runtime,
+            CONFORMANCE_DELAY_MS: String(check.delayMs),
+          }
+          const args = [`-cmd=${[rt.node, ...rt.args].join(' ')}`, `-type=${check.type}`, '-buildpacks=false', '-start-delay=2', ...check.flags]
+          const { code, log } = await runClient(client, args, env, cwd)
+          for (const line of log.split('\n').filter((line) => /validation|passed|fail|error/i.test(line))) t.comment(`${runtime} ${label}: ${line}`)
+          t.equal(code, 0, `${runtime} passes the ${label} conformance check`)
+        })
+      }
+    })
+  }
+})
