@@ -1,0 +1,81 @@
+/**
+ * The controller's settings, read once from the environment at start-up and passed down.
+ * Names follow the original chart's APP_* variables where one existed.
+ */
+export interface ControllerConfig {
+  /** Namespace holding the cluster-wide registry Secrets and the leader-election Lease. */
+  systemNamespace: string
+  /** At most this many build Jobs run at once across the cluster. */
+  maxSimultaneousBuilds: number
+  /** Reconciles running in parallel; one Function is never reconciled twice at the same time. */
+  workers: number
+  executorImage: string
+  executorArgs: string[]
+  /** Image of the build's init container that clones a git Function's repository. */
+  repoFetcherImage: string
+  /** Prefix of the runtime base images; the runtime name and version follow it. */
+  runtimeImagePrefix: string
+  runtimeImageTag: string
+  buildServiceAccount: string
+  functionServiceAccount: string
+  targetCpuUtilizationPercentage: number
+  /** A failed build or deployment is looked at again after this long (nothing else is retried). */
+  requeueAfterFailureMs: number
+  /** A healthy Function is re-checked this often, which also notices new git commits and registry switches. */
+  requeueReadyMs: number
+  gitRequeueMs: number
+  buildSlotRequeueMs: number
+  progressDeadlineSeconds: number
+  leaseName: string
+  leaseDurationSeconds: number
+  /** This replica's leader-election identity; a restarted replica with the same identity takes its lease back at once. */
+  identity: string
+  metricsPort: number
+  metricsHost: string
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`)
+  }
+  return value
+}
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]
+  return raw === undefined || raw === '' ? fallback : raw
+}
+
+export const DEFAULT_EXECUTOR_ARGS = ['--insecure', '--skip-tls-verify', '--skip-unused-stages', '--log-format=text', '--cache=true']
+
+export function readControllerConfig(env: NodeJS.ProcessEnv, hostname: string): ControllerConfig {
+  return {
+    systemNamespace: text(env, 'APP_SYSTEM_NAMESPACE', 'kyma-system'),
+    maxSimultaneousBuilds: int(env, 'APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS', 5, 1),
+    workers: int(env, 'APP_WORKERS', 8, 1),
+    executorImage: text(env, 'APP_FUNCTION_BUILD_EXECUTOR_IMAGE', 'gcr.io/kaniko-project/executor:v1.23.2'),
+    executorArgs: text(env, 'APP_FUNCTION_BUILD_EXECUTOR_ARGS', DEFAULT_EXECUTOR_ARGS.join(','))
+      .split(',')
+      .map((arg) => arg.trim())
+      .filter(Boolean),
+    repoFetcherImage: text(env, 'APP_FUNCTION_BUILD_REPO_FETCHER_IMAGE', 'alpine/git:v2.49.1'),
+    runtimeImagePrefix: text(env, 'APP_FUNCTION_RUNTIME_IMAGE_PREFIX', 'kless/runtime-'),
+    runtimeImageTag: text(env, 'APP_FUNCTION_RUNTIME_IMAGE_TAG', '0.1.0'),
+    buildServiceAccount: text(env, 'APP_FUNCTION_BUILD_SERVICE_ACCOUNT_NAME', 'serverless-build'),
+    functionServiceAccount: text(env, 'APP_FUNCTION_IMAGE_PULL_ACCOUNT_NAME', 'serverless-function'),
+    targetCpuUtilizationPercentage: int(env, 'APP_FUNCTION_TARGET_CPU_UTILIZATION_PERCENTAGE', 50, 1),
+    requeueAfterFailureMs: int(env, 'APP_FUNCTION_REQUEUE_DURATION_SECONDS', 300, 1) * 1000,
+    requeueReadyMs: int(env, 'APP_FUNCTION_READY_REQUEUE_DURATION_SECONDS', 300, 1) * 1000,
+    gitRequeueMs: int(env, 'APP_GIT_FETCH_REQUEUE_DURATION_SECONDS', 30, 1) * 1000,
+    buildSlotRequeueMs: 5000,
+    progressDeadlineSeconds: int(env, 'APP_FUNCTION_PROGRESS_DEADLINE_SECONDS', 600, 1),
+    leaseName: text(env, 'APP_LEADER_ELECTION_ID', 'serverless-controller-leader-election-helper'),
+    leaseDurationSeconds: int(env, 'APP_LEADER_ELECTION_LEASE_SECONDS', 15, 2),
+    identity: text(env, 'POD_NAME', hostname),
+    metricsPort: int(env, 'APP_METRICS_PORT', 8080),
+    metricsHost: text(env, 'APP_METRICS_HOST', '0.0.0.0'),
+  }
+}
