@@ -1,0 +1,443 @@
+import { execFile, spawn } from 'child_process'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { request } from 'https'
+import { tmpdir } from 'os'
+import { join } from 'path'
+import { freePort, waitFor } from '../process'
+import { ClusterBinaries, clusterBinaries, WRAPPER_MODULE_DIR } from './binaries'
+import { CertificateAuthority, generateKeyPair } from './pki'
+
+/** The repository's CRDs, installed into every cluster unless a test opts out. */
+export const CRDS_DIR = join(__dirname, '..', '..', '..', 'charts', 'kless', 'crds')
+const KWOK_STAGES = join(WRAPPER_MODULE_DIR, 'kwok-stages.yaml')
+const SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/16'
+const POD_CIDR = '10.128.0.0/12'
+const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node'
+const READY_TIMEOUT_MS = 120_000
+const STOP_GRACE_MS = 10_000
+
+export interface ClusterOptions {
+  /** How many simulated nodes kwok runs. */
+  nodes?: number
+  /** Apply charts/kless/crds and wait until they are established. */
+  installCrds?: boolean
+  /**
+   * The cluster's processes are stopped when this process exits, even if nobody calls stop()
+   * (a test killed by a timeout). Default: the calling process; 0 keeps them until stop().
+   */
+  ownerPid?: number
+  /** Parent of the cluster's folder (certificates, etcd data, logs). Default: the system temp dir. */
+  parentDir?: string
+  log?: (line: string) => void
+}
+
+type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok'
+
+interface Component {
+  command: string
+  args: string[]
+  pid: number
+}
+
+/** Everything needed to reach and stop a running cluster, also from another process. */
+interface ClusterState {
+  dir: string
+  server: string
+  kubernetesVersion: string
+  kubectl: string
+  components: Record<ComponentName, Component>
+}
+
+/** Dependencies first; every component retries until the ones it needs answer. */
+const START_ORDER: ComponentName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']
+
+function stateFile(dir: string): string {
+  return join(dir, 'cluster.json')
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Starts a component detached, with its output in logs/<name>.log, so it can outlive a test file. */
+function spawnComponent(dir: string, name: ComponentName, command: string, args: string[]): Component {
+  const logFd = openSync(join(dir, 'logs', `${name}.log`), 'a')
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', logFd, logFd], cwd: dir })
+  closeSync(logFd)
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`)
+  child.unref()
+  return { command, args, pid: child.pid }
+}
+
+/** Stops the cluster's processes when `ownerPid` exits, so a killed test run leaves nothing behind. */
+function startReaper(dir: string, ownerPid: number): void {
+  const script = [
+    'owner=$1; dir=$2',
+    'while kill -0 "$owner" 2>/dev/null && [ -f "$dir/cluster.json" ]; do sleep 1; done',
+    '[ -f "$dir/cluster.json" ] || exit 0',
+    'for pid in $(cat "$dir/pids"); do kill "$pid" 2>/dev/null; done',
+    'sleep 5',
+    'for pid in $(cat "$dir/pids"); do kill -9 "$pid" 2>/dev/null; done',
+    'rm -rf "$dir"',
+  ].join('\n')
+  spawn('sh', ['-c', script, 'kless-cluster-reaper', String(ownerPid), dir], { detached: true, stdio: 'ignore' }).unref()
+}
+
+export class Cluster {
+  readonly dir: string
+  readonly server: string
+  readonly kubeconfigPath: string
+  readonly kubernetesVersion: string
+  /** The kubectl built with the cluster, at the same version. */
+  readonly kubectlPath: string
+  private readonly tls: { ca: string; cert: string; key: string }
+
+  private constructor(private state: ClusterState) {
+    this.dir = state.dir
+    this.server = state.server
+    this.kubeconfigPath = join(state.dir, 'kubeconfig')
+    this.kubernetesVersion = state.kubernetesVersion
+    this.kubectlPath = state.kubectl
+    const pki = join(state.dir, 'pki')
+    this.tls = {
+      ca: readFileSync(join(pki, 'ca.crt'), 'utf8'),
+      cert: readFileSync(join(pki, 'admin.crt'), 'utf8'),
+      key: readFileSync(join(pki, 'admin.key'), 'utf8'),
+    }
+  }
+
+  /** Attaches to a cluster another process started in `dir`; undefined when none runs there. */
+  static attach(dir: string): Cluster | undefined {
+    if (!existsSync(stateFile(dir))) return undefined
+    const state = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as ClusterState
+    if (!Object.values(state.components).every((component) => isAlive(component.pid))) return undefined
+    return new Cluster(state)
+  }
+
+  static async start(options: ClusterOptions = {}): Promise<Cluster> {
+    const { nodes = 1, installCrds = true, ownerPid = process.pid, log = () => undefined } = options
+    if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`nodes must be a positive integer, got ${nodes}`)
+    const binaries = await clusterBinaries(log)
+    const parentDir = options.parentDir ?? tmpdir()
+    mkdirSync(parentDir, { recursive: true })
+    const dir = mkdtempSync(join(parentDir, 'kless-cluster-'))
+    mkdirSync(join(dir, 'logs'))
+    if (ownerPid) startReaper(dir, ownerPid)
+    const cluster = await launch(dir, binaries)
+    try {
+      await cluster.waitUntilServing()
+      await cluster.addNodes(nodes)
+      if (installCrds) await cluster.installCrds()
+      await waitFor(() => cluster.isReady(), READY_TIMEOUT_MS, () => `cluster in ${dir} to become ready`)
+    } catch (err) {
+      const logs = cluster.logTails()
+      await cluster.stop()
+      throw new Error(`${(err as Error).message}\n${logs}`)
+    }
+    return cluster
+  }
+
+  /** The admin kubeconfig, with certificates inlined. */
+  get kubeconfig(): string {
+    return readFileSync(this.kubeconfigPath, 'utf8')
+  }
+
+  /** The CA that signed the API server's certificate and the admin client certificate. */
+  get caPem(): string {
+    return this.tls.ca
+  }
+
+  /** Runs the cluster's kubectl against it; rejects with kubectl's stderr on failure. */
+  async kubectl(args: string[], input?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        this.kubectlPath,
+        args,
+        { env: { ...process.env, KUBECONFIG: this.kubeconfigPath }, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`kubectl ${args.join(' ')} failed: ${stderr || err.message}`))
+          else resolve(stdout)
+        },
+      )
+      child.stdin?.end(input ?? '')
+    })
+  }
+
+  /** A raw request to the API server as cluster admin; resolves with the status code and body. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body)
+    return new Promise((resolve, reject) => {
+      const req = request(
+        new URL(path, this.server),
+        {
+          method,
+          ...this.tls,
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+          timeout: 30_000,
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (text += chunk))
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
+          res.on('error', reject)
+        },
+      )
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)))
+      req.on('error', reject)
+      req.end(payload)
+    })
+  }
+
+  /** Creates a namespace with a unique name starting with `prefix`, for one test's objects. */
+  async createNamespace(prefix = 'test'): Promise<string> {
+    const base = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)
+    const created = await this.api('POST', '/api/v1/namespaces', { metadata: { generateName: `${base}-` } })
+    if (created.status !== 201) throw new Error(`creating a namespace failed (${created.status}): ${created.body}`)
+    return (JSON.parse(created.body) as { metadata: { name: string } }).metadata.name
+  }
+
+  /** Deletes a namespace and everything in it, without waiting for the deletion to finish. */
+  async deleteNamespace(name: string): Promise<void> {
+    const deleted = await this.api('DELETE', `/api/v1/namespaces/${name}`)
+    if (deleted.status !== 200 && deleted.status !== 202 && deleted.status !== 404) {
+      throw new Error(`deleting namespace ${name} failed (${deleted.status}): ${deleted.body}`)
+    }
+  }
+
+  /** Stops the API server and starts it again on the same port; etcd keeps the data. */
+  async restartApiServer(): Promise<void> {
+    const apiserver = this.state.components['kube-apiserver']
+    await stopProcesses([apiserver.pid])
+    this.state.components['kube-apiserver'] = spawnComponent(this.dir, 'kube-apiserver', apiserver.command, apiserver.args)
+    this.saveState()
+    await this.waitUntilServing()
+  }
+
+  /** Stops every process of the cluster and removes its folder. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (!existsSync(this.dir)) return
+    const { etcd, ...rest } = this.state.components
+    await stopProcesses(Object.values(rest).map((component) => component.pid))
+    await stopProcesses([etcd.pid])
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  /** The last lines each component logged, for failure messages. */
+  logTails(lines = 15): string {
+    const logs = join(this.dir, 'logs')
+    if (!existsSync(logs)) return ''
+    return readdirSync(logs)
+      .map((file) => {
+        const tail = readFileSync(join(logs, file), 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+        return `--- ${file}\n${tail}`
+      })
+      .join('\n')
+  }
+
+  /** /readyz answers ok, every node is Ready and the default service account exists (pods can be created). */
+  async isReady(): Promise<boolean> {
+    const readyz = await this.api('GET', '/readyz')
+    if (readyz.status !== 200) return false
+    const nodes = JSON.parse((await this.api('GET', '/api/v1/nodes')).body) as NodeList
+    const nodeReady = (node: NodeList['items'][number]) =>
+      node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false
+    if (nodes.items.length === 0 || !nodes.items.every(nodeReady)) return false
+    return (await this.api('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200
+  }
+
+  private async waitUntilServing(): Promise<void> {
+    await waitFor(
+      async () => (await this.api('GET', '/readyz')).status === 200,
+      READY_TIMEOUT_MS,
+      () => `kube-apiserver at ${this.server} to answer /readyz\n${this.logTails()}`,
+    )
+  }
+
+  private async addNodes(count: number): Promise<void> {
+    for (let index = 0; index < count; index++) {
+      const name = `kwok-node-${index}`
+      const node = {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name,
+          annotations: { [KWOK_NODE_ANNOTATION]: 'fake' },
+          labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+        },
+      }
+      const created = await this.api('POST', '/api/v1/nodes', node)
+      if (created.status !== 201) throw new Error(`creating node ${name} failed (${created.status}): ${created.body}`)
+    }
+  }
+
+  private async installCrds(): Promise<void> {
+    await this.kubectl(['apply', '--server-side', '-f', CRDS_DIR])
+    await this.kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', CRDS_DIR])
+  }
+
+  private saveState(): void {
+    writeFileSync(join(this.dir, 'pids'), Object.values(this.state.components).map((component) => component.pid).join('\n') + '\n')
+    writeFileSync(stateFile(this.dir), JSON.stringify(this.state, null, 2))
+  }
+
+  /** @internal Used by launch() once every component runs. */
+  static fromState(state: ClusterState): Cluster {
+    const cluster = new Cluster(state)
+    cluster.saveState()
+    return cluster
+  }
+}
+
+interface NodeList {
+  items: { status?: { conditions?: { type: string; status: string }[] } }[]
+}
+
+/** SIGTERM, then SIGKILL for whatever still runs after the grace period. */
+async function stopProcesses(pids: number[]): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM')
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + STOP_GRACE_MS
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL')
+}
+
+function writeKubeconfig(path: string, server: string, ca: string, cert: string, key: string): void {
+  const b64 = (pem: string) => Buffer.from(pem).toString('base64')
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'kless', cluster: { server, 'certificate-authority-data': b64(ca) } }],
+    users: [{ name: 'admin', user: { 'client-certificate-data': b64(cert), 'client-key-data': b64(key) } }],
+    contexts: [{ name: 'kless', context: { cluster: 'kless', user: 'admin', namespace: 'default' } }],
+    'current-context': 'kless',
+  }
+  // JSON is valid YAML, and every kubeconfig reader accepts it.
+  writeFileSync(path, JSON.stringify(config, null, 2), { mode: 0o600 })
+}
+
+/** Generates certificates and a kubeconfig, then starts the components in order. */
+async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> {
+  const pki = join(dir, 'pki')
+  mkdirSync(pki)
+  const file = (name: string, content: string) => {
+    writeFileSync(join(pki, name), content, { mode: 0o600 })
+    return join(pki, name)
+  }
+  const ca = CertificateAuthority.create('kless-test-ca')
+  const serving = ca.issue({
+    commonName: 'kube-apiserver',
+    hosts: ['127.0.0.1', '10.96.0.1', 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+  })
+  const admin = ca.issue({ commonName: 'kless-admin', organizations: ['system:masters'], client: true })
+  const serviceAccountKeys = generateKeyPair()
+  const caFile = file('ca.crt', ca.certPem)
+  file('admin.crt', admin.certPem)
+  file('admin.key', admin.keyPem)
+  const saKey = file('sa.key', serviceAccountKeys.keyPem)
+  const saPub = file('sa.pub', serviceAccountKeys.publicKeyPem)
+
+  const [etcdPort, etcdPeerPort, apiPort, controllerManagerPort, schedulerPort, kwokPort] = await Promise.all(
+    Array.from({ length: 6 }, () => freePort()),
+  )
+  const server = `https://127.0.0.1:${apiPort}`
+  const kubeconfig = join(dir, 'kubeconfig')
+  writeKubeconfig(kubeconfig, server, ca.certPem, admin.certPem, admin.keyPem)
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`
+  const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`
+  // Control-plane clients get generous rate limits: benchmarks create thousands of objects.
+  const clientFlags = [`--kubeconfig=${kubeconfig}`, '--kube-api-qps=500', '--kube-api-burst=1000', '--leader-elect=false']
+  const delegatedAuth = [`--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`]
+
+  const args: Record<ComponentName, string[]> = {
+    etcd: [
+      '--name=kless',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${etcdPeerUrl}`,
+      `--initial-advertise-peer-urls=${etcdPeerUrl}`,
+      `--initial-cluster=kless=${etcdPeerUrl}`,
+      // Test data need not survive a power cut; skipping fsync keeps a shared 2-core machine responsive.
+      '--unsafe-no-fsync',
+      '--log-level=warn',
+    ],
+    'kube-apiserver': [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${apiPort}`,
+      `--cert-dir=${pki}`,
+      `--tls-cert-file=${file('apiserver.crt', serving.certPem)}`,
+      `--tls-private-key-file=${file('apiserver.key', serving.keyPem)}`,
+      `--client-ca-file=${caFile}`,
+      '--authorization-mode=Node,RBAC',
+      '--allow-privileged=true',
+      `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${saPub}`,
+      `--service-account-signing-key-file=${saKey}`,
+      '--enable-priority-and-fairness=false',
+      // The built-in "kubernetes" Service cannot point at a loopback address; nothing here needs it.
+      '--endpoint-reconciler-type=none',
+      '--profiling=false',
+      '--v=0',
+    ],
+    'kube-controller-manager': [
+      ...clientFlags,
+      ...delegatedAuth,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${controllerManagerPort}`,
+      `--service-account-private-key-file=${saKey}`,
+      `--root-ca-file=${caFile}`,
+      '--use-service-account-credentials=false',
+      `--cluster-cidr=${POD_CIDR}`,
+      `--service-cluster-ip-range=${SERVICE_CLUSTER_IP_RANGE}`,
+      '--concurrent-deployment-syncs=10',
+      '--concurrent-replicaset-syncs=10',
+      '--concurrent-job-syncs=10',
+      '--concurrent-gc-syncs=20',
+      '--profiling=false',
+    ],
+    'kube-scheduler': [...clientFlags, ...delegatedAuth, '--bind-address=127.0.0.1', `--secure-port=${schedulerPort}`, '--profiling=false'],
+    kwok: [
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${KWOK_STAGES}`,
+      `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+      `--server-address=127.0.0.1:${kwokPort}`,
+      `--cidr=${POD_CIDR}`,
+      '--node-ip=10.127.0.1',
+      '--node-lease-duration-seconds=40',
+    ],
+  }
+  const commands: Record<ComponentName, string> = {
+    etcd: binaries.etcd,
+    'kube-apiserver': binaries.kubeApiserver,
+    'kube-controller-manager': binaries.kubeControllerManager,
+    'kube-scheduler': binaries.kubeScheduler,
+    kwok: binaries.kwok,
+  }
+  const components = {} as Record<ComponentName, Component>
+  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components }
+  // The reaper reads the pid list, so it is written after every start.
+  for (const name of START_ORDER) {
+    components[name] = spawnComponent(dir, name, commands[name], args[name])
+    writeFileSync(join(dir, 'pids'), Object.values(components).map((component) => component.pid).join('\n') + '\n')
+  }
+  return Cluster.fromState(state)
+}
+
+/** Starts a private cluster for one test file. Stop it with `cluster.stop()` (also stopped when the process exits). */
+export function startCluster(options?: ClusterOptions): Promise<Cluster> {
+  return Cluster.start(options)
+}
