@@ -15,6 +15,8 @@ const POD_CIDR = '10.128.0.0/12'
 const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node'
 const READY_TIMEOUT_MS = 120_000
 const STOP_GRACE_MS = 10_000
+/** While clients keep watches open, a terminating API server drains for a minute; a restart need not wait for that. */
+const RESTART_GRACE_MS = 2_000
 
 export interface ClusterOptions {
   /** How many simulated nodes kwok runs. */
@@ -78,12 +80,14 @@ function spawnComponent(dir: string, name: ComponentName, command: string, args:
 function startReaper(dir: string, ownerPid: number): void {
   const script = [
     'owner=$1; dir=$2',
-    'while kill -0 "$owner" 2>/dev/null && [ -f "$dir/cluster.json" ]; do sleep 1; done',
-    '[ -f "$dir/cluster.json" ] || exit 0',
+    'while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done',
+    '[ -d "$dir" ] || exit 0',
     'for pid in $(cat "$dir/pids"); do kill "$pid" 2>/dev/null; done',
     'sleep 5',
     'for pid in $(cat "$dir/pids"); do kill -9 "$pid" 2>/dev/null; done',
     'rm -rf "$dir"',
+    // A per-run parent folder (see useSharedCluster) goes too once empty; the system temp dir never is.
+    'rmdir "$(dirname "$dir")" 2>/dev/null',
   ].join('\n')
   spawn('sh', ['-c', script, 'kless-cluster-reaper', String(ownerPid), dir], { detached: true, stdio: 'ignore' }).unref()
 }
@@ -210,10 +214,10 @@ export class Cluster {
     }
   }
 
-  /** Stops the API server and starts it again on the same port; etcd keeps the data. */
+  /** Stops the API server (SIGTERM, SIGKILL after 2 s) and starts it again on the same port; etcd keeps the data. */
   async restartApiServer(): Promise<void> {
     const apiserver = this.state.components['kube-apiserver']
-    await stopProcesses([apiserver.pid])
+    await stopProcesses([apiserver.pid], RESTART_GRACE_MS)
     this.state.components['kube-apiserver'] = spawnComponent(this.dir, 'kube-apiserver', apiserver.command, apiserver.args)
     this.saveState()
     await this.waitUntilServing()
@@ -299,7 +303,7 @@ interface NodeList {
 }
 
 /** SIGTERM, then SIGKILL for whatever still runs after the grace period. */
-async function stopProcesses(pids: number[]): Promise<void> {
+async function stopProcesses(pids: number[], graceMs = STOP_GRACE_MS): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGTERM')
@@ -307,7 +311,7 @@ async function stopProcesses(pids: number[]): Promise<void> {
       // already gone
     }
   }
-  const deadline = Date.now() + STOP_GRACE_MS
+  const deadline = Date.now() + graceMs
   while (pids.some(isAlive) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
   for (const pid of pids.filter(isAlive)) process.kill(pid, 'SIGKILL')
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'fs'
+import { existsSync, readdirSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { withLock } from '../lock'
@@ -31,12 +31,10 @@ export async function useSharedCluster(options: SharedClusterOptions = {}): Prom
     return existing
   }
   const ownerPid = options.ownerPid ?? testRunOwner()
-  const pointer = join(tmpdir(), `kless-shared-cluster-${ownerPid}`)
-  return withLock(`${pointer}.lock`, async () => {
-    const running = existsSync(pointer) ? Cluster.attach(readFileSync(pointer, 'utf8')) : undefined
-    if (running && (await running.isReady().catch(() => false))) return running
-    const started = await Cluster.start({ ownerPid, log: options.log })
-    writeFileSync(pointer, started.dir)
-    return started
+  const parentDir = join(tmpdir(), `kless-shared-cluster-${ownerPid}`)
+  return withLock(`${parentDir}.lock`, async () => {
+    const candidates = existsSync(parentDir) ? readdirSync(parentDir).map((name) => Cluster.attach(join(parentDir, name))) : []
+    for (const running of candidates) if (running && (await running.isReady().catch(() => false))) return running
+    return Cluster.start({ ownerPid, parentDir, log: options.log })
   })
 }
