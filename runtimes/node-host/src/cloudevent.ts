@@ -30,7 +30,7 @@ function fromObject(value: unknown, where: string): EventAttributes {
     // Validation only: the SDK checks each attribute's type and format against the spec.
     new CloudEvent({ ...attributes, data: undefined, data_base64: undefined } as ConstructorParameters<typeof CloudEvent>[0])
   } catch (err) {
-    throw new MalformedCloudEvent(`${where} is not a valid CloudEvent: ${(err as Error).message.split('\n').join(' ').replace(/\s+/g, ' ').trim()}`)
+    throw new MalformedCloudEvent(`${where} is not a valid CloudEvent: ${validationProblems(err)}`)
   }
   return {
     type: attributes.type,
@@ -41,6 +41,27 @@ function fromObject(value: unknown, where: string): EventAttributes {
     time: attributes.time,
     data: typeof attributes.data_base64 === 'string' ? Buffer.from(attributes.data_base64, 'base64') : attributes.data,
   }
+}
+
+interface SchemaProblem {
+  keyword?: string
+  message?: string
+  instancePath?: string
+  dataPath?: string
+  params?: { format?: string }
+}
+
+// The SDK versions pinned per Node report schema problems through different ajv releases; one wording for all.
+function validationProblems(err: unknown): string {
+  const problems = (err as { errors?: unknown }).errors
+  if (!Array.isArray(problems) || problems.length === 0) return String((err as Error).message).split('\n')[0]
+  return (problems as SchemaProblem[])
+    .map((problem) => {
+      const attribute = String(problem.instancePath ?? problem.dataPath ?? '').replace(/^[./]/, '') || 'the event'
+      if (problem.keyword === 'format' && problem.params?.format) return `${attribute} must be a ${problem.params.format.replace(/^js-/, '')}`
+      return `${attribute} ${String(problem.message).replace(/^should /, 'must ')}`
+    })
+    .join('; ')
 }
 
 function parseJson(body: Buffer, what: string): unknown {
