@@ -9,7 +9,11 @@ const log = jsonLog('webhook')
 try {
   const options = readWebhookServerOptions(process.env)
   const kubeConfig = new KubeConfig()
-  kubeConfig.loadFromDefault()
+  try {
+    kubeConfig.loadFromDefault()
+  } catch (error) {
+    throw new Error(`cannot load a kube config (KUBECONFIG, ~/.kube/config or the in-cluster service account): ${(error as Error).message}`)
+  }
   const webhook = await runWebhook(options, kubeConfig, log)
   const shutdown = (signal: string) => {
     log.info('stopping', { signal })

@@ -1,0 +1,209 @@
+/**
+ * The webhook process against a real API server: registered for real (url clientConfig on loopback, caBundle
+ * patched by the webhook itself), exercised through kubectl and client-node. The configurations only match this
+ * test's namespace, so the shared cluster's other tests never reach this webhook.
+ */
+import t from 'tap'
+import { join } from 'path'
+import { fileURLToPath } from 'url'
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node'
+import testkit from '../../../testkit/src/index.js'
+import { API_VERSION, GROUP, LABELS, VERSION, type Function } from '../../src/api/types.js'
+
+const { freePort, start, useSharedCluster, waitFor } = testkit
+const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..')
+const b64 = (text: string) => Buffer.from(text).toString('base64')
+const fromB64 = (text: string) => Buffer.from(text, 'base64').toString('utf8')
+
+t.test('admission webhooks on a real API server', async (t) => {
+  const cluster = await useSharedCluster()
+  const namespace = await cluster.createNamespace('webhooks')
+  const configurationName = `kless-webhook-test-${namespace}`
+  const port = await freePort()
+  const kubeConfig = new KubeConfig()
+  kubeConfig.loadFromFile(cluster.kubeconfigPath)
+  const core = kubeConfig.makeApiClient(CoreV1Api)
+  const customObjects = kubeConfig.makeApiClient(CustomObjectsApi)
+  const kubectl = (args: string[], input?: string) => cluster.kubectl(['-n', namespace, ...args], input)
+
+  const base = (path: string) => ({
+    clientConfig: { url: `https://127.0.0.1:${port}${path}` },
+    failurePolicy: 'Fail',
+    sideEffects: 'None',
+    admissionReviewVersions: ['v1'],
+    timeoutSeconds: 10,
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+  })
+  const functionRules = (resources: string[]) => [
+    { apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources, scope: 'Namespaced' },
+  ]
+  const configurations = [
+    {
+      path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
+      body: {
+        metadata: { name: configurationName },
+        webhooks: [
+          { name: 'defaulting.webhook.serverless.kyma-project.io', ...base('/defaulting'), rules: functionRules(['functions']), reinvocationPolicy: 'IfNeeded' },
+          {
+            name: 'registry-secret.webhook.serverless.kyma-project.io',
+            ...base('/registry-secret'),
+            rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'], scope: 'Namespaced' }],
+            objectSelector: { matchLabels: { [LABELS.remoteRegistry]: 'config' } },
+          },
+        ],
+      },
+    },
+    {
+      path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+      body: {
+        metadata: { name: configurationName },
+        webhooks: [{ name: 'validation.webhook.serverless.kyma-project.io', ...base('/validation'), rules: functionRules(['functions', 'gitrepositories']) }],
+      },
+    },
+  ]
+  for (const { path, body } of configurations) {
+    const created = await cluster.api('POST', path, body)
+    if (created.status !== 201) throw new Error(`creating ${path} failed (${created.status}): ${created.body}`)
+  }
+
+  const startWebhook = () =>
+    start(process.execPath, ['--import=@tapjs/typescript/import', 'orchestrator/src/webhook-main.ts'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        TS_NODE_PROJECT: join(REPO_ROOT, 'orchestrator', 'tsconfig.json'),
+        TS_NODE_TRANSPILE_ONLY: '1',
+        KUBECONFIG: cluster.kubeconfigPath,
+        WEBHOOK_HOST: '127.0.0.1',
+        WEBHOOK_PORT: String(port),
+        WEBHOOK_NAMESPACE: namespace,
+        WEBHOOK_CERT_EXTRA_HOSTS: '127.0.0.1',
+        WEBHOOK_MUTATING_CONFIGURATION: configurationName,
+        WEBHOOK_VALIDATING_CONFIGURATION: configurationName,
+        WEBHOOK_RECONCILE_INTERVAL_SECONDS: '2',
+      },
+    })
+  let webhook = startWebhook()
+  t.teardown(async () => {
+    await webhook.stop()
+    for (const { path } of configurations) await cluster.api('DELETE', `${path}/${configurationName}`)
+    await cluster.deleteNamespace(namespace)
+  })
+
+  const caBundles = async (): Promise<string[]> => {
+    const bundles: string[] = []
+    for (const { path } of configurations) {
+      const configuration = JSON.parse((await cluster.api('GET', `${path}/${configurationName}`)).body)
+      for (const hook of configuration.webhooks) bundles.push(hook.clientConfig.caBundle ?? '')
+    }
+    return bundles
+  }
+  const storedCa = async () => fromB64((await core.readNamespacedSecret({ name: 'kless-webhook-certs', namespace })).data?.['ca.crt'] ?? '')
+  const probe = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: probe\nspec:\n  source: x\n`
+  /** Until the API server calls this webhook with the CA it now trusts, a server-side dry run fails. */
+  const untilServed = async (ca: string) => {
+    await waitFor(async () => (await caBundles()).every((bundle) => bundle === b64(ca)), 30_000, () => `caBundles to carry the CA\n${webhook.output()}`)
+    await waitFor(
+      async () => JSON.parse(await kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe)).spec.runtime === 'nodejs12',
+      30_000,
+      () => `the API server to call the webhook\n${webhook.output()}`,
+    )
+  }
+
+  await waitFor(async () => (await storedCa()).includes('BEGIN CERTIFICATE'), 60_000, () => `the certificate Secret\n${webhook.output()}`)
+  const firstCa = await storedCa()
+  await untilServed(firstCa)
+
+  t.test('the stored Function shows the defaults; presets from labels apply', async (t) => {
+    await kubectl(['apply', '-f', '-'], `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: plain\nspec:\n  source: |\n    module.exports = { main: () => 'hi' }\n`)
+    const stored = JSON.parse(await kubectl(['get', 'function', 'plain', '-o', 'json'])) as Function
+    t.same(
+      {
+        runtime: stored.spec.runtime,
+        minReplicas: stored.spec.minReplicas,
+        maxReplicas: stored.spec.maxReplicas,
+        resources: stored.spec.resources,
+        buildResources: stored.spec.buildResources,
+      },
+      {
+        runtime: 'nodejs12',
+        minReplicas: 1,
+        maxReplicas: 1,
+        resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } },
+        buildResources: { requests: { cpu: '700m', memory: '700Mi' }, limits: { cpu: '1100m', memory: '1100Mi' } },
+      },
+    )
+    const body: Function = {
+      apiVersion: API_VERSION,
+      kind: 'Function',
+      metadata: { name: 'preset', labels: { [LABELS.replicasPreset]: 'L', [LABELS.functionResourcesPreset]: 'XS', [LABELS.buildResourcesPreset]: 'fast' } },
+      spec: { source: 'def main(event, context):\n    return "hi"\n', runtime: 'python38', resources: { limits: { memory: '24Mi' } } },
+    }
+    const created = (await customObjects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'functions', body })) as Function
+    t.same([created.spec.minReplicas, created.spec.maxReplicas], [1, 5], 'replicas preset L')
+    t.same(created.spec.resources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '25m', memory: '24Mi' } }, 'XS with the user limit kept')
+    t.same(created.spec.buildResources, { requests: { cpu: '1100m', memory: '1100Mi' }, limits: { cpu: '1700m', memory: '1700Mi' } }, 'build preset fast')
+  })
+
+  t.test('an invalid object is denied and the message names the field', async (t) => {
+    const invalidFunction = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: reserved\nspec:\n  source: x\n  env:\n  - name: FUNC_PORT\n    value: "1"\n`
+    await t.rejects(kubectl(['apply', '-f', '-'], invalidFunction), /denied the request: Function .*\/reserved is invalid: spec.env\[0\].name: FUNC_PORT is reserved/)
+    const invalidRepository = `apiVersion: ${API_VERSION}\nkind: GitRepository\nmetadata:\n  name: repo\nspec:\n  url: https://example.com/org/repo\n`
+    await t.rejects(kubectl(['apply', '-f', '-'], invalidRepository), /spec.url: "https:\/\/example.com\/org\/repo" must end with .git/)
+    const body = { apiVersion: API_VERSION, kind: 'Function', metadata: { name: 'dotted.name' }, spec: { source: 'x', resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } } }
+    const denial = await customObjects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'functions', body }).catch((error) => error)
+    t.equal(denial?.code, 422)
+    t.match(JSON.parse(String(denial?.body)).message, /metadata.name: "dotted.name" is not an RFC 1035 label.*spec.resources.limits.cpu: is less than spec.resources.requests.cpu/)
+  })
+
+  t.test('updates are validated like creates', async (t) => {
+    await t.rejects(
+      kubectl(['patch', 'function', 'plain', '--type=merge', '-p', JSON.stringify({ spec: { deps: 'not json' } })]),
+      /spec.deps: must be a valid package.json/,
+    )
+    await kubectl(['patch', 'function', 'plain', '--type=merge', '-p', JSON.stringify({ spec: { deps: '{"name":"plain","version":"1.0.0"}' } })])
+  })
+
+  t.test('a registry Secret gets its .dockerconfigjson; one missing a key is denied', async (t) => {
+    const secret = (data: Record<string, string>) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'Opaque',
+      metadata: { name: 'serverless-registry-config', labels: { [LABELS.remoteRegistry]: 'config' } },
+      data: Object.fromEntries(Object.entries(data).map(([key, value]) => [key, b64(value)])),
+    })
+    const credentials = { username: 'robot', password: 'hunter2', serverAddress: 'registry.local:5000', registryAddress: 'registry.local:5000' }
+    await kubectl(['apply', '-f', '-'], JSON.stringify(secret(credentials)))
+    const stored = await core.readNamespacedSecret({ name: 'serverless-registry-config', namespace })
+    t.equal(stored.type, 'kubernetes.io/dockerconfigjson')
+    t.same(JSON.parse(fromB64(stored.data?.['.dockerconfigjson'] ?? '')), { auths: { 'registry.local:5000': { auth: b64('robot:hunter2') } } })
+    await kubectl(['apply', '-f', '-'], JSON.stringify({ ...secret({ ...credentials, password: 'changed' }), type: 'kubernetes.io/dockerconfigjson' }))
+    const updated = await core.readNamespacedSecret({ name: 'serverless-registry-config', namespace })
+    t.same(JSON.parse(fromB64(updated.data?.['.dockerconfigjson'] ?? '')).auths['registry.local:5000'].auth, b64('robot:changed'), 'a password change updates it')
+    const withoutPassword = { username: credentials.username, serverAddress: credentials.serverAddress }
+    const denied = await kubectl(['apply', '-f', '-'], JSON.stringify({ ...secret(withoutPassword), metadata: { ...secret({}).metadata, name: 'incomplete' } })).catch(
+      (error: Error) => error.message,
+    )
+    t.match(denied, /denied the request: Secret .*\/incomplete is labelled serverless.kyma-project.io\/remote-registry=config but data.password is missing or empty/)
+    t.notMatch(denied, /hunter2|robot/, 'no credential in the denial')
+    t.notMatch(webhook.output(), /hunter2|aHVudGVyMg/, 'no credential in the webhook log')
+  })
+
+  t.test('a restart reuses the stored certificate; a lost one is regenerated and the configurations follow', async (t) => {
+    t.equal(await webhook.stop(), 0, 'stops cleanly on SIGTERM')
+    webhook = startWebhook()
+    await untilServed(firstCa)
+    t.equal(await storedCa(), firstCa, 'same CA after a restart')
+
+    await webhook.stop()
+    await core.deleteNamespacedSecret({ name: 'kless-webhook-certs', namespace })
+    webhook = startWebhook()
+    await waitFor(async () => (await storedCa().catch(() => firstCa)) !== firstCa, 60_000, () => `a new CA\n${webhook.output()}`)
+    const secondCa = await storedCa()
+    t.not(secondCa, firstCa, 'a new CA was generated')
+    await untilServed(secondCa)
+    t.same(new Set(await caBundles()), new Set([b64(secondCa)]), 'every webhook trusts the new CA')
+    const reserved = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: after\nspec:\n  source: x\n  env:\n  - name: MOD_NAME\n`
+    await t.rejects(kubectl(['apply', '-f', '-'], reserved), /spec.env\[0\].name: MOD_NAME is reserved/, 'validation still answers')
+  })
+})
