@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'fs'
+import { createServer } from 'https'
+import { AddressInfo } from 'net'
 import { join } from 'path'
 import t from 'tap'
-import { startCluster } from '../src/cluster'
+import { CertificateAuthority, startCluster } from '../src/cluster'
+import { waitFor } from '../src/process'
 
 const SEED_EXAMPLES = join(__dirname, '..', 'fixtures', 'seed-examples')
 
@@ -111,6 +114,63 @@ t.test('a private cluster on loopback', async (t) => {
     await kubectl('-n', namespace, 'patch', 'deployment/crashing', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { labels: { 'kless.test/pod-outcome': 'crash' } } } } }))
     await kubectl('-n', namespace, 'wait', '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff', '--timeout=60s', 'pod', '-l', 'kless.test/pod-outcome=crash')
     t.pass('the pod crash-loops')
+  })
+
+  t.test('the API server calls admission webhooks served over HTTPS on 127.0.0.1', async (t) => {
+    const ca = CertificateAuthority.create('webhook-ca')
+    const serving = ca.issue({ commonName: 'test-webhook', hosts: ['127.0.0.1'] })
+    const server = createServer({ cert: serving.certPem, key: serving.keyPem }, (req, res) => {
+      let body = ''
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      req.on('end', () => {
+        const review = JSON.parse(body) as { request: { uid: string; object: { metadata: { labels?: Record<string, string> } } } }
+        const allowed = review.request.object.metadata.labels?.verdict !== 'reject'
+        const response = { uid: review.request.uid, allowed, status: allowed ? undefined : { message: 'rejected by the test webhook' } }
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response }))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    t.teardown(() => new Promise((resolve) => server.close(resolve)))
+    const namespace = await cluster.createNamespace('webhook')
+    const webhookConfiguration = {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: namespace },
+      webhooks: [
+        {
+          name: 'verdict.kless.test',
+          clientConfig: {
+            url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/validate`,
+            caBundle: Buffer.from(ca.certPem).toString('base64'),
+          },
+          rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['configmaps'] }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          failurePolicy: 'Fail',
+        },
+      ],
+    }
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(webhookConfiguration))
+    t.teardown(async () => {
+      await kubectl('delete', 'validatingwebhookconfiguration', namespace)
+      await cluster.deleteNamespace(namespace)
+    })
+    const createConfigMap = (name: string, labels: Record<string, string>, ...flags: string[]) =>
+      cluster.kubectl(['-n', namespace, 'create', ...flags, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels } }))
+    // The API server picks up new webhook configurations within a moment.
+    await waitFor(
+      () => createConfigMap('probe', { verdict: 'reject' }, '--dry-run=server').then(() => false, (err: Error) => /rejected by the test webhook/.test(err.message)),
+      30_000,
+      () => 'the webhook to be called',
+    )
+    await t.rejects(
+      createConfigMap('bad', { verdict: 'reject' }),
+      /admission webhook "verdict\.kless\.test" denied the request: rejected by the test webhook/,
+    )
+    await createConfigMap('good', {})
+    t.pass('an allowed object is created')
   })
 
   t.test('restarting the API server keeps the data', async (t) => {
