@@ -1,0 +1,48 @@
+{{/* Names and labels shared by every template. */}}
+
+{{- define "kless.labels" -}}
+app.kubernetes.io/name: kless
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "kless.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{- define "kless.controller.name" -}}serverless-ctrl-mngr{{- end -}}
+{{- define "kless.webhook.name" -}}serverless-webhook{{- end -}}
+{{- define "kless.webhook.certSecret" -}}serverless-webhook-certs{{- end -}}
+{{- define "kless.webhook.configuration" -}}{{ .Release.Name }}-{{ .Release.Namespace }}-serverless-webhook{{- end -}}
+
+{{/* containers.manager.envs.<key>.value → the controller's environment variable of that setting. */}}
+{{- define "kless.controller.envNames" -}}
+functionBuildMaxSimultaneousJobs: APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS
+functionBuildExecutorImage: APP_FUNCTION_BUILD_EXECUTOR_IMAGE
+functionBuildExecutorArgs: APP_FUNCTION_BUILD_EXECUTOR_ARGS
+functionBuildRepoFetcherImage: APP_FUNCTION_BUILD_REPO_FETCHER_IMAGE
+functionTargetCPUUtilizationPercentage: APP_FUNCTION_TARGET_CPU_UTILIZATION_PERCENTAGE
+functionRequeueDurationSeconds: APP_FUNCTION_REQUEUE_DURATION_SECONDS
+functionReadyRequeueDurationSeconds: APP_FUNCTION_READY_REQUEUE_DURATION_SECONDS
+functionRuntimeImagePrefix: APP_FUNCTION_RUNTIME_IMAGE_PREFIX
+functionRuntimeImageTag: APP_FUNCTION_RUNTIME_IMAGE_TAG
+{{- end -}}
+
+{{/* Settings every webhook of the two configurations shares. */}}
+{{- define "kless.webhook.common" }}
+    failurePolicy: {{ .Values.webhook.failurePolicy }}
+    sideEffects: None
+    matchPolicy: Exact
+    admissionReviewVersions: ["v1"]
+    timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}
+{{- end }}
+{{- define "kless.webhook.client" }}
+    clientConfig:
+      service:
+        name: {{ include "kless.webhook.name" .root }}
+        namespace: {{ .root.Release.Namespace }}
+        path: {{ .path }}
+        port: 443
+{{- end }}

@@ -1,0 +1,127 @@
+/**
+ * The Helm chart: values.yaml carries the seed's "Serverless chart" defaults and the same defaulting values the
+ * webhook uses; rendered with a real helm, every manifest is accepted by a real API server (server-side dry run).
+ */
+import t from 'tap'
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs'
+import { tmpdir } from 'os'
+import { join } from 'path'
+import { execFile } from 'child_process'
+import { promisify } from 'util'
+import { fileURLToPath } from 'url'
+import { parse, parseAllDocuments } from 'yaml'
+import testkit from '../../../testkit/src/index.js'
+import { DEFAULT_WEBHOOK_VALUES, parseWebhookValues } from '../../src/api/config.js'
+import { readWebhookServerOptions } from '../../src/webhooks/options.js'
+
+const { goInstall, pinnedVersions, useSharedCluster } = testkit
+const run = promisify(execFile)
+const CHART = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'charts', 'kless')
+const HELM_MODULE = 'helm.sh/helm/v3/cmd/helm'
+const HELM_VERSION = 'v3.16.4'
+
+const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'))
+const at = (path: string): unknown => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], values)
+
+t.test("values.yaml has the seed's Serverless chart defaults, row by row", async (t) => {
+  const rows: [string, unknown][] = [
+    ['webhook.values.buildJob.resources.minRequestCpu', '200m'],
+    ['webhook.values.buildJob.resources.minRequestMemory', '200Mi'],
+    ['webhook.values.buildJob.resources.defaultPreset', 'normal'],
+    ['webhook.values.function.replicas.minValue', 1],
+    ['webhook.values.function.replicas.defaultPreset', 'S'],
+    ['webhook.values.function.resources.minRequestCpu', '10m'],
+    ['webhook.values.function.resources.minRequestMemory', '16Mi'],
+    ['webhook.values.function.resources.defaultPreset', 'M'],
+    ['webhook.values.deployment.resources.requests.cpu', '30m'],
+    ['webhook.values.deployment.resources.requests.memory', '50Mi'],
+    ['webhook.values.deployment.resources.limits.cpu', '300m'],
+    ['webhook.values.deployment.resources.limits.memory', '300Mi'],
+    ['containers.manager.envs.functionBuildMaxSimultaneousJobs.value', '5'],
+  ]
+  for (const [path, expected] of rows) t.equal(at(path), expected, path)
+})
+
+t.test('webhook.values in values.yaml are exactly the defaults the webhook uses without a values file', async (t) => {
+  t.same(parseWebhookValues(at('webhook.values')), DEFAULT_WEBHOOK_VALUES)
+})
+
+t.test('a bad values file is refused with every problem named', async (t) => {
+  t.throws(
+    () =>
+      parseWebhookValues({
+        function: { replicas: { defaultPreset: 'XXL', presets: { S: { min: 3, max: 1 } } }, resources: { minRequestCpu: 'lots', colour: 'red' } },
+      }),
+    {
+      message: new RegExp(
+        [
+          'webhook.values.function.replicas.presets.S: min is larger than max',
+          'webhook.values.function.replicas.defaultPreset must name one of the presets \\(S, M, L, XL\\), got "XXL"',
+          'webhook.values.function.resources.colour is not a known setting',
+        ].join('[^]*'),
+      ),
+    },
+  )
+  t.throws(() => parseWebhookValues({ function: { resources: { minRequestCpu: 'lots' } } }), {
+    message: /webhook.values.function.resources.minRequestCpu must be a non-negative quantity like 100m or 64Mi, got "lots"/,
+  })
+  const merged = parseWebhookValues({ buildJob: { resources: { defaultPreset: 'local-dev' } } })
+  t.equal(merged.buildJob.resources.defaultPreset, 'local-dev', 'an override merges over the defaults, as Helm does')
+  t.equal(merged.function.resources.defaultPreset, 'M')
+})
+
+t.test('rendered with helm, the chart is what the webhook and a real API server accept', async (t) => {
+  const helm = await goInstall(HELM_MODULE, HELM_VERSION, 'helm')
+  // The chart's kubeVersion check needs the cluster's version; a go-installed helm does not know one of its own.
+  const template = async (namespace: string, ...flags: string[]) =>
+    (await run(helm, ['template', 'kless', CHART, '--namespace', namespace, '--kube-version', pinnedVersions().kubernetes, ...flags], { maxBuffer: 16 * 1024 * 1024 })).stdout
+  const rendered = await template('placeholder-ns', '--include-crds')
+  const documents = parseAllDocuments(rendered)
+    .map((document) => document.toJS())
+    .filter(Boolean)
+  const find = (kind: string, name: string) => documents.find((document) => document.kind === kind && document.metadata.name === name)
+
+  const controller = find('Deployment', 'serverless-ctrl-mngr')
+  t.match(controller.spec.template.spec.containers[0].env, [{ name: 'APP_SYSTEM_NAMESPACE', value: 'placeholder-ns' }])
+  t.ok(
+    controller.spec.template.spec.containers[0].env.some((env: { name: string; value: string }) => env.name === 'APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS' && env.value === '5'),
+    'functionBuildMaxSimultaneousJobs reaches the controller',
+  )
+  const webhookDeployment = find('Deployment', 'serverless-webhook')
+  t.same(webhookDeployment.spec.template.spec.containers[0].resources, at('webhook.values.deployment.resources'))
+
+  const valuesFile = join(mkdtempSync(join(tmpdir(), 'kless-chart-')), 'values.yaml')
+  writeFileSync(valuesFile, find('ConfigMap', 'serverless-webhook-values').data['values.yaml'])
+  t.same(readWebhookServerOptions({ WEBHOOK_VALUES_FILE: valuesFile }).values, DEFAULT_WEBHOOK_VALUES, 'the webhook reads the rendered ConfigMap')
+
+  const registry = find('Secret', 'serverless-registry-config-default')
+  t.equal(registry.type, 'kubernetes.io/dockerconfigjson')
+  t.equal(registry.metadata.labels['serverless.kyma-project.io/config'], 'credentials')
+  const username = Buffer.from(registry.data.username, 'base64').toString()
+  const password = Buffer.from(registry.data.password, 'base64').toString()
+  t.same(JSON.parse(Buffer.from(registry.data['.dockerconfigjson'], 'base64').toString()), {
+    auths: { 'registry.local:5000': { auth: Buffer.from(`${username}:${password}`).toString('base64') } },
+  })
+  t.equal(password.length, 40, 'a generated password')
+
+  const hooks = documents.filter((document) => /WebhookConfiguration$/.test(document.kind)).flatMap((document) => document.webhooks)
+  t.same(
+    hooks.map((hook) => hook.name),
+    ['defaulting.webhook.serverless.kyma-project.io', 'registry-secret.webhook.serverless.kyma-project.io', 'validation.webhook.serverless.kyma-project.io'],
+  )
+  for (const hook of hooks) {
+    t.equal(hook.failurePolicy, 'Fail', `${hook.name}: failurePolicy Fail`)
+    t.ok(hook.timeoutSeconds <= 10, `${hook.name}: timeout ${hook.timeoutSeconds} s`)
+    t.equal(hook.clientConfig.service.name, 'serverless-webhook')
+  }
+
+  // A real API server checks every manifest; a dry run changes nothing, so the shared cluster is safe.
+  const cluster = await useSharedCluster()
+  const namespace = await cluster.createNamespace('chart')
+  t.teardown(() => cluster.deleteNamespace(namespace))
+  const forNamespace = await template(namespace)
+  const applied = await cluster.kubectl(['apply', '--dry-run=server', '-n', namespace, '-f', '-'], forNamespace)
+  t.match(applied, /deployment.apps\/serverless-ctrl-mngr created \(server dry run\)/)
+  t.match(applied, /mutatingwebhookconfiguration.admissionregistration.k8s.io\/kless-.*-serverless-webhook created \(server dry run\)/)
+  t.equal(applied.trim().split('\n').length, documents.filter((document) => document.kind !== 'CustomResourceDefinition').length, 'every manifest accepted')
+})
