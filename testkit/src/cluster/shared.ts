@@ -2,7 +2,10 @@ import { existsSync, readdirSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { withLock } from '../lock'
+import { waitFor } from '../process'
 import { Cluster, ClusterOptions } from './cluster'
+
+const ATTACH_TIMEOUT_MS = 60_000
 
 export interface SharedClusterOptions extends Pick<ClusterOptions, 'log'> {
   /** A cluster to reuse instead of starting one, e.g. the one `npm run cluster:up` printed. */
@@ -33,8 +36,12 @@ export async function useSharedCluster(options: SharedClusterOptions = {}): Prom
   const ownerPid = options.ownerPid ?? testRunOwner()
   const parentDir = join(tmpdir(), `kless-shared-cluster-${ownerPid}`)
   return withLock(`${parentDir}.lock`, async () => {
-    const candidates = existsSync(parentDir) ? readdirSync(parentDir).map((name) => Cluster.attach(join(parentDir, name))) : []
-    for (const running of candidates) if (running && (await running.isReady().catch(() => false))) return running
-    return Cluster.start({ ownerPid, parentDir, log: options.log })
+    const running = existsSync(parentDir)
+      ? readdirSync(parentDir).map((name) => Cluster.attach(join(parentDir, name))).find((cluster) => cluster !== undefined)
+      : undefined
+    if (!running) return Cluster.start({ ownerPid, parentDir, log: options.log })
+    // Its processes run, so a moment of unreadiness (a busy machine delaying a node lease) is waited out.
+    await waitFor(() => running.isReady(), ATTACH_TIMEOUT_MS, () => `the shared cluster in ${running.dir} to be ready\n${running.logTails()}`)
+    return running
   })
 }
