@@ -66,6 +66,9 @@ export async function clusterBinaries(log: (line: string) => void = () => undefi
           cwd: WRAPPER_MODULE_DIR,
           env,
           maxBuffer: 64 * 1024 * 1024,
+        }).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
+          if (err.code === 'ENOENT') throw new Error('building the test cluster needs the Go toolchain (1.24 or later) on PATH')
+          throw new Error(`go build ${args.at(-1)} in ${WRAPPER_MODULE_DIR} failed:\n${err.stderr || err.message}`)
         })
       await go(['-o', join(dir, 'etcd'), ETCD_PACKAGE])
       await go(['-o', `${dir}/`, ...KUBERNETES_COMMANDS.map((command) => `k8s.io/kubernetes/cmd/${command}`)])
