@@ -10,6 +10,8 @@ export function resourceValidation(values: WebhookValues): AdmissionHandler {
     if (request.kind.group !== GROUP) return allow()
     if (request.operation !== 'CREATE' && request.operation !== 'UPDATE') return allow()
     if (!isMap(request.object)) return deny(`the request carries no ${request.kind.kind} object`)
+    // An object being deleted only loses finalizers; refusing that would leave it stuck in deletion.
+    if (isMap(request.object.metadata) && request.object.metadata.deletionTimestamp) return allow()
     let errors: FieldError[]
     if (request.kind.kind === 'Function') errors = validateFunction(request.object as unknown as Function, values)
     else if (request.kind.kind === 'GitRepository') errors = validateGitRepository(request.object as unknown as GitRepository)

@@ -40,30 +40,37 @@ t.test("replicas presets (the seed's table) from the replicas-preset label", asy
   }
 })
 
-t.test("function resources presets (the seed's table) from the function-resources-preset label", async (t) => {
-  const rows: [string, string, string, string, string][] = [
-    ['XS', '10m', '16Mi', '25m', '32Mi'],
-    ['S', '25m', '32Mi', '50m', '64Mi'],
-    ['M', '50m', '64Mi', '100m', '128Mi'],
-    ['L', '100m', '128Mi', '200m', '256Mi'],
-    ['XL', '200m', '256Mi', '400m', '512Mi'],
-  ]
-  for (const [preset, requestCpu, requestMemory, limitCpu, limitMemory] of rows) {
-    const { resources } = defaulted({}, { [LABELS.functionResourcesPreset]: preset })
-    t.same(resources, { requests: { cpu: requestCpu, memory: requestMemory }, limits: { cpu: limitCpu, memory: limitMemory } }, preset)
-  }
-})
+type PresetRow = [preset: string, requestCpu: string, requestMemory: string, limitCpu: string, limitMemory: string]
+const resourcePresetTables: [label: string, field: 'resources' | 'buildResources', rows: PresetRow[]][] = [
+  [
+    LABELS.functionResourcesPreset,
+    'resources',
+    [
+      ['XS', '10m', '16Mi', '25m', '32Mi'],
+      ['S', '25m', '32Mi', '50m', '64Mi'],
+      ['M', '50m', '64Mi', '100m', '128Mi'],
+      ['L', '100m', '128Mi', '200m', '256Mi'],
+      ['XL', '200m', '256Mi', '400m', '512Mi'],
+    ],
+  ],
+  [
+    LABELS.buildResourcesPreset,
+    'buildResources',
+    [
+      ['local-dev', '200m', '200Mi', '400m', '400Mi'],
+      ['slow', '400m', '400Mi', '700m', '700Mi'],
+      ['normal', '700m', '700Mi', '1100m', '1100Mi'],
+      ['fast', '1100m', '1100Mi', '1700m', '1700Mi'],
+    ],
+  ],
+]
 
-t.test("build resources presets (the seed's table) from the build-resources-preset label", async (t) => {
-  const rows: [string, string, string, string, string][] = [
-    ['local-dev', '200m', '200Mi', '400m', '400Mi'],
-    ['slow', '400m', '400Mi', '700m', '700Mi'],
-    ['normal', '700m', '700Mi', '1100m', '1100Mi'],
-    ['fast', '1100m', '1100Mi', '1700m', '1700Mi'],
-  ]
-  for (const [preset, requestCpu, requestMemory, limitCpu, limitMemory] of rows) {
-    const { buildResources } = defaulted({}, { [LABELS.buildResourcesPreset]: preset })
-    t.same(buildResources, { requests: { cpu: requestCpu, memory: requestMemory }, limits: { cpu: limitCpu, memory: limitMemory } }, preset)
+t.test("the seed's function and build resources preset tables, from the preset labels", async (t) => {
+  for (const [label, field, rows] of resourcePresetTables) {
+    for (const [preset, requestCpu, requestMemory, limitCpu, limitMemory] of rows) {
+      const spec = defaulted({}, { [label]: preset })
+      t.same(spec[field], { requests: { cpu: requestCpu, memory: requestMemory }, limits: { cpu: limitCpu, memory: limitMemory } }, `${label}=${preset}`)
+    }
   }
 })
 

@@ -46,6 +46,10 @@ t.test('validation denies with a message naming the object, the field and the ru
   }
   const deletion = answerReview(review(request(FUNCTION_KIND, undefined, 'DELETE')), resourceValidation(values))
   t.match(deletion, { status: 200, review: { response: { allowed: true } } }, 'deletes are not checked')
+  const terminating = fn({ source: '' })
+  terminating.metadata.deletionTimestamp = new Date()
+  const finalizing = answerReview(review(request(FUNCTION_KIND, JSON.parse(JSON.stringify(terminating)), 'UPDATE')), resourceValidation(values))
+  t.match(finalizing, { status: 200, review: { response: { allowed: true } } }, 'a Function being deleted can always lose its finalizers')
 })
 
 t.test('the v1beta1 envelope is answered in kind; malformed envelopes are 400s', async (t) => {
