@@ -96,7 +96,7 @@ t.test('a private cluster on loopback', async (t) => {
     t.pass('the Job completed')
   })
 
-  t.test('a pod label steers kwok into failures', async (t) => {
+  t.test('pod labels steer kwok into failures and slow builds', async (t) => {
     const namespace = await cluster.createNamespace('failures')
     t.teardown(() => cluster.deleteNamespace(namespace))
     const labels = { 'kless.test/pod-outcome': 'fail' }
@@ -114,6 +114,14 @@ t.test('a private cluster on loopback', async (t) => {
     await kubectl('-n', namespace, 'patch', 'deployment/crashing', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { labels: { 'kless.test/pod-outcome': 'crash' } } } } }))
     await kubectl('-n', namespace, 'wait', '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff', '--timeout=60s', 'pod', '-l', 'kless.test/pod-outcome=crash')
     t.pass('the pod crash-loops')
+
+    const slowJob = { ...job, metadata: { name: 'slow-build', namespace } }
+    slowJob.spec = { ...job.spec, template: { ...job.spec.template, metadata: { labels: { 'kless.test/run-duration': '3s' } } } }
+    const started = Date.now()
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(slowJob))
+    await kubectl('-n', namespace, 'wait', '--for=jsonpath={.status.phase}=Running', '--timeout=30s', 'pod', '-l', 'job-name=slow-build')
+    await kubectl('-n', namespace, 'wait', '--for=condition=Complete', '--timeout=60s', 'job/slow-build')
+    t.ok(Date.now() - started >= 3000, `the Job ran for its run-duration (${Date.now() - started} ms)`)
   })
 
   t.test('the API server calls admission webhooks served over HTTPS on 127.0.0.1', async (t) => {
