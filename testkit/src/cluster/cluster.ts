@@ -137,7 +137,7 @@ export class Cluster {
       await cluster.waitUntilServing()
       await cluster.addNodes(nodes)
       if (installCrds) await cluster.installCrds()
-      await waitFor(() => cluster.isReady(), READY_TIMEOUT_MS, () => `cluster in ${dir} to become ready`)
+      await cluster.waitUntil(() => cluster.isReady(), 'the cluster to become ready (a Ready node, the default service account)')
     } catch (err) {
       const logs = cluster.logTails()
       await cluster.stop()
@@ -256,11 +256,21 @@ export class Cluster {
   }
 
   private async waitUntilServing(): Promise<void> {
+    await this.waitUntil(async () => (await this.api('GET', '/readyz')).status === 200, `kube-apiserver at ${this.server} to answer /readyz`)
+  }
+
+  /** Waits for `probe`, failing at once with the component's log when a component exits (a port taken meanwhile, a bad flag). */
+  private async waitUntil(probe: () => Promise<boolean>, what: string): Promise<void> {
+    let exited: ComponentName | undefined
     await waitFor(
-      async () => (await this.api('GET', '/readyz')).status === 200,
+      async () => {
+        exited = START_ORDER.find((name) => !isAlive(this.state.components[name].pid))
+        return exited !== undefined || (await probe())
+      },
       READY_TIMEOUT_MS,
-      () => `kube-apiserver at ${this.server} to answer /readyz\n${this.logTails()}`,
+      () => `${what}\n${this.logTails()}`,
     )
+    if (exited) throw new Error(`${exited} exited while waiting for ${what}\n${this.logTails()}`)
   }
 
   private async addNodes(count: number): Promise<void> {
