@@ -83,6 +83,8 @@ t.test('admission webhooks on a real API server', async (t) => {
         WEBHOOK_RECONCILE_INTERVAL_SECONDS: '2',
       },
     })
+  // The chart ships the certificate Secret empty; the webhook fills it.
+  await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'kless-webhook-certs' }, type: 'Opaque' } })
   let webhook = startWebhook()
   t.teardown(async () => {
     await webhook.stop()
@@ -203,6 +205,13 @@ t.test('admission webhooks on a real API server', async (t) => {
     t.not(secondCa, firstCa, 'a new CA was generated')
     await untilServed(secondCa)
     t.same(new Set(await caBundles()), new Set([b64(secondCa)]), 'every webhook trusts the new CA')
+    await webhook.stop()
+    webhook = startWebhook()
+    await untilServed(secondCa)
+    await core.deleteNamespacedSecret({ name: 'kless-webhook-certs', namespace })
+    await waitFor(async () => ![firstCa, secondCa].includes(await storedCa().catch(() => secondCa)), 60_000, () => `a third CA\n${webhook.output()}`)
+    await untilServed(await storedCa())
+    t.pass('a running webhook regenerates a lost certificate and the API server follows, without a restart')
     const reserved = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: after\nspec:\n  source: x\n  env:\n  - name: MOD_NAME\n`
     await t.rejects(kubectl(['apply', '-f', '-'], reserved), /spec.env\[0\].name: MOD_NAME is reserved/, 'validation still answers')
   })
