@@ -80,8 +80,6 @@ export const DEFAULT_WEBHOOK_VALUES: WebhookValues = {
 /** Keys of webhook.values that belong to the chart (the webhook's own Deployment), not to defaulting. */
 const CHART_ONLY_KEYS = new Set(['deployment'])
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
-
 /** Helm's merge: maps merge key by key, everything else the override replaces. */
 function mergeOver(base: unknown, override: unknown): unknown {
   if (!isMap(base) || !isMap(override)) return override === undefined ? base : override
@@ -131,7 +129,7 @@ class ValuesReader {
   }
 
   presetName(value: unknown, path: string[], presets: Record<string, unknown>): string {
-    if (typeof value !== 'string' || !(value in presets)) {
+    if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(presets, value)) {
       this.problems.push(`${this.at(path)} must name one of the presets (${Object.keys(presets).join(', ')}), got ${JSON.stringify(value)}`)
     }
     return String(value)
@@ -151,12 +149,25 @@ class ValuesReader {
         this.quantity(fields.limitMemory, [...at, 'limitMemory']),
       )
     }
-    return {
+    const values: ResourcesValues = {
       minRequestCpu: this.quantity(raw.minRequestCpu, [...path, 'minRequestCpu']),
       minRequestMemory: this.quantity(raw.minRequestMemory, [...path, 'minRequestMemory']),
       defaultPreset: this.presetName(raw.defaultPreset, [...path, 'defaultPreset'], presets),
       presets,
     }
+    // A preset that validation would refuse would make every Function using it fail, so it is refused here.
+    const nanos = (quantity: string) => parseQuantity(quantity) as bigint
+    for (const [name, preset] of Object.entries(presets)) {
+      const at = this.at([...path, 'presets', name])
+      for (const [request, limit, minimum] of [
+        [preset.requestCpu, preset.limitCpu, values.minRequestCpu],
+        [preset.requestMemory, preset.limitMemory, values.minRequestMemory],
+      ]) {
+        if (nanos(request) > nanos(limit)) this.problems.push(`${at}: the request ${request} is larger than the limit ${limit}`)
+        if (nanos(request) < nanos(minimum)) this.problems.push(`${at}: the request ${request} is below the minimum ${minimum}`)
+      }
+    }
+    return values
   }
 }
 
@@ -164,9 +175,9 @@ class ValuesReader {
  * Reads a `webhook.values` block (as parsed from YAML or JSON) merged over the defaults, the way Helm merges
  * overrides. Throws one error listing every problem, each naming its key.
  */
-export function parseWebhookValues(raw: unknown, source = 'webhook.values'): WebhookValues {
-  const reader = new ValuesReader(source)
-  const root = reader.object(mergeOver(DEFAULT_WEBHOOK_VALUES as unknown as Json, raw ?? {}), [], ['reservedEnvs', 'function', 'buildJob'])
+export function parseWebhookValues(raw: unknown): WebhookValues {
+  const reader = new ValuesReader('webhook.values')
+  const root = reader.object(mergeOver(DEFAULT_WEBHOOK_VALUES, raw ?? {}), [], ['reservedEnvs', 'function', 'buildJob'])
   const fn = reader.object(root.function, ['function'], ['defaultRuntime', 'replicas', 'resources'])
   const replicas = reader.object(fn.replicas, ['function', 'replicas'], ['minValue', 'defaultPreset', 'presets'])
   const rawReplicaPresets = reader.object(replicas.presets, ['function', 'replicas', 'presets'], Object.keys(isMap(replicas.presets) ? replicas.presets : {}))
@@ -198,6 +209,6 @@ export function parseWebhookValues(raw: unknown, source = 'webhook.values'): Web
     },
     buildJob: { resources: reader.resources(buildJob.resources, ['buildJob', 'resources']) },
   }
-  if (reader.problems.length > 0) throw new Error(`invalid ${source}:\n  ${reader.problems.join('\n  ')}`)
+  if (reader.problems.length > 0) throw new Error(`invalid webhook.values:\n  ${reader.problems.join('\n  ')}`)
   return values
 }

@@ -65,6 +65,18 @@ t.test('a bad values file is refused with every problem named', async (t) => {
   t.throws(() => parseWebhookValues({ function: { resources: { minRequestCpu: 'lots' } } }), {
     message: /webhook.values.function.resources.minRequestCpu must be a non-negative quantity like 100m or 64Mi, got "lots"/,
   })
+  t.throws(
+    () => parseWebhookValues({ buildJob: { resources: { defaultPreset: 'toString', presets: { tiny: { requestCpu: '100m', requestMemory: '300Mi', limitCpu: '300m', limitMemory: '200Mi' } } } } }),
+    {
+      message: new RegExp(
+        [
+          'webhook.values.buildJob.resources.defaultPreset must name one of the presets \\(local-dev, slow, normal, fast, tiny\\), got "toString"',
+          'webhook.values.buildJob.resources.presets.tiny: the request 100m is below the minimum 200m',
+          'webhook.values.buildJob.resources.presets.tiny: the request 300Mi is larger than the limit 200Mi',
+        ].join('[^]*'),
+      ),
+    },
+  )
   const merged = parseWebhookValues({ buildJob: { resources: { defaultPreset: 'local-dev' } } })
   t.equal(merged.buildJob.resources.defaultPreset, 'local-dev', 'an override merges over the defaults, as Helm does')
   t.equal(merged.function.resources.defaultPreset, 'M')
