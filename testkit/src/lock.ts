@@ -1,24 +1,40 @@
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { dirname } from 'path'
 
-const STALE_MS = 60 * 60 * 1000
+/** True when the lock's holder is gone: a killed build must not block the next run. */
+function holderIsGone(lockFile: string): boolean {
+  let content: string
+  try {
+    content = readFileSync(lockFile, 'utf8')
+  } catch {
+    return false // released between our two calls
+  }
+  if (content === '') return false // created, pid not written yet
+  const pid = Number(content)
+  if (!Number.isInteger(pid) || pid <= 0) return true
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
 
 /**
- * Runs `work` while holding an exclusive lock file, so parallel test files that need the same
- * cached artifact build it once. A lock older than an hour is taken to be left by a killed run.
+ * Runs `work` while holding an exclusive lock file that records the holder's pid, so parallel test
+ * files that need the same cached artifact build it once, and a lock left by a dead process is taken over.
  */
 export async function withLock<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
   mkdirSync(dirname(lockFile), { recursive: true })
   for (;;) {
     try {
-      closeSync(openSync(lockFile, 'wx'))
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' })
       break
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      try {
-        if (Date.now() - statSync(lockFile).mtimeMs > STALE_MS) rmSync(lockFile, { force: true })
-      } catch {
-        // the holder released it between our two calls
+      if (holderIsGone(lockFile)) {
+        rmSync(lockFile, { force: true })
+        continue
       }
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
