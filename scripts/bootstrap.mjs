@@ -15,7 +15,10 @@ const sh = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore',
 
 if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
   console.error('kless: installing npm dependencies (first run or package-lock.json changed)…')
-  sh('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'])
+  // A fresh clone gets the exact lock; an existing tree is updated in place, since `npm ci` would
+  // first delete node_modules under anything else running from it.
+  const fresh = !existsSync(join(root, 'node_modules'))
+  sh('npm', [fresh ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error'])
   writeFileSync(stamp, digest)
 }
 sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b'])
