@@ -139,16 +139,18 @@ function validateResources(given: unknown, field: string, values: ResourcesValue
   for (const resource of ['cpu', 'memory'] as const) {
     const minimum = resource === 'cpu' ? values.minRequestCpu : values.minRequestMemory
     const minimumNanos = parseQuantity(minimum) as bigint
+    const shown = (list: 'requests' | 'limits') => show((given[list] as Record<string, unknown>)[resource])
     const nanosOf = {} as Record<'requests' | 'limits', bigint | undefined>
     for (const list of ['requests', 'limits'] as const) {
       const at = `${field}.${list}.${resource}`
       const nanos = (nanosOf[list] = read(at, given[list], resource))
-      if (nanos !== undefined && nanos < minimumNanos) {
-        errors.push({ field: at, message: `${show((given[list] as Record<string, unknown>)[resource])} is below the minimum ${minimum}` })
-      }
+      if (nanos !== undefined && nanos < minimumNanos) errors.push({ field: at, message: `${shown(list)} is below the minimum ${minimum}` })
     }
     if (nanosOf.requests !== undefined && nanosOf.limits !== undefined && nanosOf.limits < nanosOf.requests) {
-      errors.push({ field: `${field}.limits.${resource}`, message: `is less than ${field}.requests.${resource}; limits must be ≥ requests` })
+      errors.push({
+        field: `${field}.limits.${resource}`,
+        message: `${shown('limits')} is less than ${field}.requests.${resource} ${shown('requests')}; limits must be ≥ requests`,
+      })
     }
   }
   return errors

@@ -71,7 +71,7 @@ t.test('requests above limits and min above max are denied', async (t) => {
       'resources limits.cpu < requests.cpu',
       { resources: { requests: { cpu: '200m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } } },
       'spec.resources.limits.cpu',
-      /less than spec.resources.requests.cpu; limits must be ≥ requests/,
+      /"100m" is less than spec.resources.requests.cpu "200m"; limits must be ≥ requests/,
     ],
     [
       'buildResources limits.memory < requests.memory',

@@ -155,7 +155,7 @@ t.test('admission webhooks on a real API server', async (t) => {
     const body = { apiVersion: API_VERSION, kind: 'Function', metadata: { name: 'dotted.name' }, spec: { source: 'x', resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } } }
     const denial = await customObjects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'functions', body }).catch((error) => error)
     t.equal(denial?.code, 422)
-    t.match(JSON.parse(String(denial?.body)).message, /metadata.name: "dotted.name" is not an RFC 1035 label.*spec.resources.limits.cpu: is less than spec.resources.requests.cpu/)
+    t.match(JSON.parse(String(denial?.body)).message, /metadata.name: "dotted.name" is not an RFC 1035 label.*spec.resources.limits.cpu: "1" is less than spec.resources.requests.cpu "2"/)
   })
 
   t.test('updates are validated like creates', async (t) => {
