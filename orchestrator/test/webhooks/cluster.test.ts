@@ -4,14 +4,17 @@
  * test's namespace, so the shared cluster's other tests never reach this webhook.
  */
 import t from 'tap'
+import { readdirSync, readFileSync } from 'fs'
 import { join } from 'path'
 import { fileURLToPath } from 'url'
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node'
+import { parseAllDocuments } from 'yaml'
 import testkit from '../../../testkit/src/index.js'
 import { API_VERSION, GROUP, LABELS, VERSION, type Function } from '../../src/api/types.js'
 
 const { freePort, start, useSharedCluster, waitFor } = testkit
 const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..')
+const SEED_EXAMPLES = join(REPO_ROOT, 'testkit', 'fixtures', 'seed-examples')
 const b64 = (text: string) => Buffer.from(text).toString('base64')
 const fromB64 = (text: string) => Buffer.from(text, 'base64').toString('utf8')
 
@@ -145,6 +148,24 @@ t.test('admission webhooks on a real API server', async (t) => {
     t.same([created.spec.minReplicas, created.spec.maxReplicas], [1, 5], 'replicas preset L')
     t.same(created.spec.resources, { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '25m', memory: '24Mi' } }, 'XS with the user limit kept')
     t.same(created.spec.buildResources, { requests: { cpu: '1100m', memory: '1100Mi' }, limits: { cpu: '1700m', memory: '1700Mi' } }, 'build preset fast')
+  })
+
+  t.test('every seed example passes the webhooks', async (t) => {
+    for (const file of readdirSync(SEED_EXAMPLES).filter((name) => name.endsWith('.yaml'))) {
+      // The examples name the default namespace; here they go to the test's. {VALUE} stands for base64 values.
+      const text = readFileSync(join(SEED_EXAMPLES, file), 'utf8').replace(/\{VALUE\}/g, b64('value'))
+      const objects = parseAllDocuments(text).map((document) => document.toJS())
+      for (const object of objects) delete object.metadata.namespace
+      const applied = await kubectl(['apply', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }))
+      const stored = JSON.parse(applied)
+      const items = stored.kind === 'List' ? stored.items : [stored]
+      for (const item of items) {
+        if (item.kind === 'Function') t.ok(item.spec.runtime && item.spec.resources?.limits && item.spec.maxReplicas, `${file}: stored with defaults`)
+        else if (item.kind === 'Secret') t.ok(item.data['.dockerconfigjson'], `${file}: the Secret got its .dockerconfigjson`)
+        else t.equal(item.kind, 'GitRepository', `${file}: accepted`)
+      }
+      await kubectl(['delete', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }))
+    }
   })
 
   t.test('an invalid object is denied and the message names the field', async (t) => {
