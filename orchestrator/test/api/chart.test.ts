@@ -6,19 +6,11 @@ import t from 'tap'
 import { mkdtempSync, readFileSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
-import { execFile } from 'child_process'
-import { promisify } from 'util'
-import { fileURLToPath } from 'url'
-import { parse, parseAllDocuments } from 'yaml'
+import { parse } from 'yaml'
 import testkit from '../../../testkit/src/index.js'
 import { DEFAULT_WEBHOOK_VALUES, parseWebhookValues } from '../../src/api/config.js'
 import { readWebhookServerOptions } from '../../src/webhooks/options.js'
-
-const { goInstall, pinnedVersions, useSharedCluster } = testkit
-const run = promisify(execFile)
-const CHART = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'charts', 'kless')
-const HELM_MODULE = 'helm.sh/helm/v3/cmd/helm'
-const HELM_VERSION = 'v3.16.4'
+import { CHART, renderChart, type Manifest } from '../webhooks/helm.js'
 
 const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'))
 const at = (path: string): unknown => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], values)
@@ -83,20 +75,12 @@ t.test('a bad values file is refused with every problem named', async (t) => {
 })
 
 t.test('rendered with helm, the chart is what the webhook and a real API server accept', async (t) => {
-  const helm = await goInstall(HELM_MODULE, HELM_VERSION, 'helm')
-  // The chart's kubeVersion check needs the cluster's version; a go-installed helm does not know one of its own.
-  const template = async (namespace: string, ...flags: string[]) =>
-    (await run(helm, ['template', 'kless', CHART, '--namespace', namespace, '--kube-version', pinnedVersions().kubernetes, ...flags], { maxBuffer: 16 * 1024 * 1024 })).stdout
-  const rendered = await template('placeholder-ns', '--include-crds')
-  const documents = parseAllDocuments(rendered)
-    .map((document) => document.toJS())
-    .filter(Boolean)
-  const find = (kind: string, name: string) => documents.find((document) => document.kind === kind && document.metadata.name === name)
+  const { manifests: documents, find } = await renderChart('placeholder-ns', '--include-crds')
 
   const controller = find('Deployment', 'serverless-ctrl-mngr')
   t.match(controller.spec.template.spec.containers[0].env, [{ name: 'APP_SYSTEM_NAMESPACE', value: 'placeholder-ns' }])
   t.ok(
-    controller.spec.template.spec.containers[0].env.some((env: { name: string; value: string }) => env.name === 'APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS' && env.value === '5'),
+    controller.spec.template.spec.containers[0].env.some((env: Manifest) => env.name === 'APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS' && env.value === '5'),
     'functionBuildMaxSimultaneousJobs reaches the controller',
   )
   const webhookDeployment = find('Deployment', 'serverless-webhook')
@@ -128,10 +112,10 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   }
 
   // A real API server checks every manifest; a dry run changes nothing, so the shared cluster is safe.
-  const cluster = await useSharedCluster()
+  const cluster = await testkit.useSharedCluster()
   const namespace = await cluster.createNamespace('chart')
   t.teardown(() => cluster.deleteNamespace(namespace))
-  const forNamespace = await template(namespace)
+  const forNamespace = (await renderChart(namespace)).text
   const applied = await cluster.kubectl(['apply', '--dry-run=server', '-n', namespace, '-f', '-'], forNamespace)
   t.match(applied, /deployment.apps\/serverless-ctrl-mngr created \(server dry run\)/)
   t.match(applied, /mutatingwebhookconfiguration.admissionregistration.k8s.io\/kless-.*-serverless-webhook created \(server dry run\)/)

@@ -1,18 +1,22 @@
 /**
- * The webhook process against a real API server: registered for real (url clientConfig on loopback, caBundle
- * patched by the webhook itself), exercised through kubectl and client-node. The configurations only match this
- * test's namespace, so the shared cluster's other tests never reach this webhook.
+ * The webhook process against a real API server, set up from the chart: its ServiceAccount, RBAC, certificate
+ * Secret, values file and webhook configurations as helm renders them (the configurations call the process on
+ * loopback and match only this test's namespace, so the shared cluster's other tests never reach it). Exercised
+ * through kubectl and client-node; the webhook itself writes the caBundle.
  */
 import t from 'tap'
-import { readdirSync, readFileSync } from 'fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs'
+import { tmpdir } from 'os'
 import { join } from 'path'
 import { fileURLToPath } from 'url'
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node'
 import { parseAllDocuments } from 'yaml'
 import testkit from '../../../testkit/src/index.js'
 import { API_VERSION, GROUP, LABELS, VERSION, type Function } from '../../src/api/types.js'
+import { renderChart } from './helm.js'
 
 const { freePort, start, useSharedCluster, waitFor } = testkit
+type Started = ReturnType<typeof start>
 const REPO_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..')
 const SEED_EXAMPLES = join(REPO_ROOT, 'testkit', 'fixtures', 'seed-examples')
 const b64 = (text: string) => Buffer.from(text).toString('base64')
@@ -21,7 +25,6 @@ const fromB64 = (text: string) => Buffer.from(text, 'base64').toString('utf8')
 t.test('admission webhooks on a real API server', async (t) => {
   const cluster = await useSharedCluster()
   const namespace = await cluster.createNamespace('webhooks')
-  const configurationName = `kless-webhook-test-${namespace}`
   const port = await freePort()
   const kubeConfig = new KubeConfig()
   kubeConfig.loadFromFile(cluster.kubeconfigPath)
@@ -29,45 +32,48 @@ t.test('admission webhooks on a real API server', async (t) => {
   const customObjects = kubeConfig.makeApiClient(CustomObjectsApi)
   const kubectl = (args: string[], input?: string) => cluster.kubectl(['-n', namespace, ...args], input)
 
-  const base = (path: string) => ({
-    clientConfig: { url: `https://127.0.0.1:${port}${path}` },
-    failurePolicy: 'Fail',
-    sideEffects: 'None',
-    admissionReviewVersions: ['v1'],
-    timeoutSeconds: 10,
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
-  })
-  const functionRules = (resources: string[]) => [
-    { apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources, scope: 'Namespaced' },
-  ]
-  const configurations = [
-    {
-      path: '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
-      body: {
-        metadata: { name: configurationName },
-        webhooks: [
-          { name: 'defaulting.webhook.serverless.kyma-project.io', ...base('/defaulting'), rules: functionRules(['functions']), reinvocationPolicy: 'IfNeeded' },
-          {
-            name: 'registry-secret.webhook.serverless.kyma-project.io',
-            ...base('/registry-secret'),
-            rules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['secrets'], scope: 'Namespaced' }],
-            objectSelector: { matchLabels: { [LABELS.remoteRegistry]: 'config' } },
-          },
-        ],
-      },
-    },
-    {
-      path: '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
-      body: {
-        metadata: { name: configurationName },
-        webhooks: [{ name: 'validation.webhook.serverless.kyma-project.io', ...base('/validation'), rules: functionRules(['functions', 'gitrepositories']) }],
-      },
-    },
-  ]
-  for (const { path, body } of configurations) {
-    const created = await cluster.api('POST', path, body)
-    if (created.status !== 201) throw new Error(`creating ${path} failed (${created.status}): ${created.body}`)
+  // The chart's own webhook objects, rendered by helm and installed for real. Two changes make them testable on
+  // a shared cluster: the API server calls the webhook process on loopback (url instead of the Service, which has
+  // no pods here), and only for this test's namespace.
+  const chart = await renderChart(namespace)
+  const certSecret = 'serverless-webhook-certs'
+  const configurationName = `kless-${namespace}-serverless-webhook`
+  const webhookObjects = chart.manifests.filter(
+    (manifest) =>
+      (manifest.metadata.name === 'serverless-webhook' && ['ServiceAccount', 'Role', 'RoleBinding'].includes(manifest.kind)) ||
+      (manifest.metadata.name === configurationName && /^(Cluster|Mutating|Validating)/.test(manifest.kind)) ||
+      (manifest.kind === 'Secret' && manifest.metadata.name === certSecret),
+  )
+  t.same(webhookObjects.map((manifest) => manifest.kind).sort(), [
+    'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount', 'ValidatingWebhookConfiguration',
+  ])
+  for (const manifest of webhookObjects.filter((manifest) => manifest.webhooks)) {
+    for (const hook of manifest.webhooks) {
+      hook.clientConfig = { url: `https://127.0.0.1:${port}${hook.clientConfig.service.path}` }
+      hook.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': namespace } }
+    }
   }
+  const clusterScoped = webhookObjects.filter((manifest) => !manifest.metadata.namespace)
+  let webhook: Started | undefined
+  t.teardown(async () => {
+    await webhook?.stop()
+    await cluster.kubectl(['delete', '--ignore-not-found', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: clusterScoped }))
+    await cluster.deleteNamespace(namespace)
+  })
+  await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: webhookObjects }))
+
+  // The webhook runs with the chart's ServiceAccount, so the chart's RBAC is what lets it work.
+  const dir = mkdtempSync(join(tmpdir(), 'kless-webhook-'))
+  const token = (await kubectl(['create', 'token', 'serverless-webhook', '--duration=1h'])).trim()
+  const serviceAccountConfig = new KubeConfig()
+  serviceAccountConfig.loadFromOptions({
+    clusters: [{ name: 'test', server: cluster.server, caData: b64(cluster.caPem) }],
+    users: [{ name: 'serverless-webhook', token }],
+    contexts: [{ name: 'test', cluster: 'test', user: 'serverless-webhook' }],
+    currentContext: 'test',
+  })
+  writeFileSync(join(dir, 'kubeconfig'), serviceAccountConfig.exportConfig())
+  writeFileSync(join(dir, 'values.yaml'), chart.find('ConfigMap', 'serverless-webhook-values').data['values.yaml'])
 
   const startWebhook = () =>
     start(process.execPath, ['--import=@tapjs/typescript/import', 'orchestrator/src/webhook-main.ts'], {
@@ -76,46 +82,43 @@ t.test('admission webhooks on a real API server', async (t) => {
         ...process.env,
         TS_NODE_PROJECT: join(REPO_ROOT, 'orchestrator', 'tsconfig.json'),
         TS_NODE_TRANSPILE_ONLY: '1',
-        KUBECONFIG: cluster.kubeconfigPath,
+        KUBECONFIG: join(dir, 'kubeconfig'),
         WEBHOOK_HOST: '127.0.0.1',
         WEBHOOK_PORT: String(port),
         WEBHOOK_NAMESPACE: namespace,
+        WEBHOOK_SERVICE_NAME: 'serverless-webhook',
+        WEBHOOK_SECRET_NAME: certSecret,
         WEBHOOK_CERT_EXTRA_HOSTS: '127.0.0.1',
         WEBHOOK_MUTATING_CONFIGURATION: configurationName,
         WEBHOOK_VALIDATING_CONFIGURATION: configurationName,
+        WEBHOOK_VALUES_FILE: join(dir, 'values.yaml'),
         WEBHOOK_RECONCILE_INTERVAL_SECONDS: '2',
       },
     })
-  // The chart ships the certificate Secret empty; the webhook fills it.
-  await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'kless-webhook-certs' }, type: 'Opaque' } })
-  let webhook = startWebhook()
-  t.teardown(async () => {
-    await webhook.stop()
-    for (const { path } of configurations) await cluster.api('DELETE', `${path}/${configurationName}`)
-    await cluster.deleteNamespace(namespace)
-  })
+  webhook = startWebhook()
+  const running = () => webhook as Started
 
   const caBundles = async (): Promise<string[]> => {
     const bundles: string[] = []
-    for (const { path } of configurations) {
-      const configuration = JSON.parse((await cluster.api('GET', `${path}/${configurationName}`)).body)
+    for (const kind of ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations']) {
+      const configuration = JSON.parse((await cluster.api('GET', `/apis/admissionregistration.k8s.io/v1/${kind}/${configurationName}`)).body)
       for (const hook of configuration.webhooks) bundles.push(hook.clientConfig.caBundle ?? '')
     }
     return bundles
   }
-  const storedCa = async () => fromB64((await core.readNamespacedSecret({ name: 'kless-webhook-certs', namespace })).data?.['ca.crt'] ?? '')
+  const storedCa = async () => fromB64((await core.readNamespacedSecret({ name: certSecret, namespace })).data?.['ca.crt'] ?? '')
   const probe = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: probe\nspec:\n  source: x\n`
   /** Until the API server calls this webhook with the CA it now trusts, a server-side dry run fails. */
   const untilServed = async (ca: string) => {
-    await waitFor(async () => (await caBundles()).every((bundle) => bundle === b64(ca)), 30_000, () => `caBundles to carry the CA\n${webhook.output()}`)
+    await waitFor(async () => (await caBundles()).every((bundle) => bundle === b64(ca)), 30_000, () => `caBundles to carry the CA\n${running().output()}`)
     await waitFor(
       async () => JSON.parse(await kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe)).spec.runtime === 'nodejs12',
       30_000,
-      () => `the API server to call the webhook\n${webhook.output()}`,
+      () => `the API server to call the webhook\n${running().output()}`,
     )
   }
 
-  await waitFor(async () => (await storedCa()).includes('BEGIN CERTIFICATE'), 60_000, () => `the certificate Secret\n${webhook.output()}`)
+  await waitFor(async () => (await storedCa()).includes('BEGIN CERTIFICATE'), 60_000, () => `the certificate Secret\n${running().output()}`)
   const firstCa = await storedCa()
   await untilServed(firstCa)
 
@@ -209,28 +212,28 @@ t.test('admission webhooks on a real API server', async (t) => {
     )
     t.match(denied, /denied the request: Secret .*\/incomplete is labelled serverless.kyma-project.io\/remote-registry=config but data.password is missing or empty/)
     t.notMatch(denied, /hunter2|robot/, 'no credential in the denial')
-    t.notMatch(webhook.output(), /hunter2|aHVudGVyMg/, 'no credential in the webhook log')
+    t.notMatch(running().output(), /hunter2|aHVudGVyMg/, 'no credential in the webhook log')
   })
 
   t.test('a restart reuses the stored certificate; a lost one is regenerated and the configurations follow', async (t) => {
-    t.equal(await webhook.stop(), 0, 'stops cleanly on SIGTERM')
+    t.equal(await running().stop(), 0, 'stops cleanly on SIGTERM')
     webhook = startWebhook()
     await untilServed(firstCa)
     t.equal(await storedCa(), firstCa, 'same CA after a restart')
 
-    await webhook.stop()
-    await core.deleteNamespacedSecret({ name: 'kless-webhook-certs', namespace })
+    await running().stop()
+    await core.deleteNamespacedSecret({ name: certSecret, namespace })
     webhook = startWebhook()
-    await waitFor(async () => (await storedCa().catch(() => firstCa)) !== firstCa, 60_000, () => `a new CA\n${webhook.output()}`)
+    await waitFor(async () => (await storedCa().catch(() => firstCa)) !== firstCa, 60_000, () => `a new CA\n${running().output()}`)
     const secondCa = await storedCa()
     t.not(secondCa, firstCa, 'a new CA was generated')
     await untilServed(secondCa)
     t.same(new Set(await caBundles()), new Set([b64(secondCa)]), 'every webhook trusts the new CA')
-    await webhook.stop()
+    await running().stop()
     webhook = startWebhook()
     await untilServed(secondCa)
-    await core.deleteNamespacedSecret({ name: 'kless-webhook-certs', namespace })
-    await waitFor(async () => ![firstCa, secondCa].includes(await storedCa().catch(() => secondCa)), 60_000, () => `a third CA\n${webhook.output()}`)
+    await core.deleteNamespacedSecret({ name: certSecret, namespace })
+    await waitFor(async () => ![firstCa, secondCa].includes(await storedCa().catch(() => secondCa)), 60_000, () => `a third CA\n${running().output()}`)
     await untilServed(await storedCa())
     t.pass('a running webhook regenerates a lost certificate and the API server follows, without a restart')
     const reserved = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: after\nspec:\n  source: x\n  env:\n  - name: MOD_NAME\n`
