@@ -7,6 +7,8 @@ import { fuzzCase, seededRandom } from './fuzz.js'
 
 const FUZZ_REVIEWS = 10_000
 const CONCURRENCY = 16
+/** Latency without queueing behind other reviews. */
+const SEQUENTIAL_REVIEWS = 1000
 
 interface Answer {
   status: number
@@ -79,45 +81,64 @@ function answerProblem(answer: Answer, uid: string): string | undefined {
   return undefined
 }
 
-t.test(`fuzz: ${FUZZ_REVIEWS} random and mutated objects each get a valid AdmissionReview`, async (t) => {
-  const random = seededRandom(20261125)
-  const agent = new Agent({ ca: bundle['ca.crt'], keepAlive: true, maxSockets: CONCURRENCY })
-  const latenciesMs: number[] = []
-  const problems: string[] = []
-  let allowed = 0
-  let patched = 0
+interface FuzzRun {
+  problems: string[]
+  allowed: number
+  patched: number
+  elapsedMs: number
+  /** Sorted ascending. */
+  latenciesMs: number[]
+}
+
+/** Posts `count` fuzzed reviews with `concurrency` in flight over one keep-alive agent. */
+async function fuzz(count: number, concurrency: number, seed: number): Promise<FuzzRun> {
+  const random = seededRandom(seed)
+  const agent = new Agent({ ca: bundle['ca.crt'], keepAlive: true, maxSockets: concurrency })
+  const run: FuzzRun = { problems: [], allowed: 0, patched: 0, elapsedMs: 0, latenciesMs: [] }
   let next = 0
   const worker = async () => {
-    while (next < FUZZ_REVIEWS) {
+    while (next < count) {
       const index = next++
       const { path, kind, object } = fuzzCase(random)
-      const uid = `fuzz-${index}`
+      const uid = `fuzz-${seed}-${index}`
       const operation = index % 3 === 0 ? 'UPDATE' : 'CREATE'
       const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, kind, operation, name: 'fuzz', namespace: 'default', object, oldObject: object } })
       const started = process.hrtime.bigint()
       const answer = await post(server.port, path, body, agent)
-      latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6)
+      run.latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6)
       const problem = answerProblem(answer, uid)
-      if (problem) problems.push(`${path} ${body.slice(0, 300)} → ${problem}`)
+      if (problem) run.problems.push(`${path} ${body.slice(0, 300)} → ${problem}`)
       else {
         const response = JSON.parse(answer.body).response
-        if (response.allowed) allowed++
-        if (response.patch) patched++
+        if (response.allowed) run.allowed++
+        if (response.patch) run.patched++
       }
     }
   }
   const started = Date.now()
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  run.elapsedMs = Date.now() - started
   agent.destroy()
-  const elapsedMs = Date.now() - started
-  latenciesMs.sort((a, b) => a - b)
+  run.latenciesMs.sort((a, b) => a - b)
+  return run
+}
+
+function latencySummary({ latenciesMs }: FuzzRun): string {
   const percentile = (p: number) => latenciesMs[Math.min(latenciesMs.length - 1, Math.floor((p / 100) * latenciesMs.length))].toFixed(2)
+  return `latency p50 ${percentile(50)} ms, p99 ${percentile(99)} ms, max ${percentile(100)} ms`
+}
+
+t.test(`fuzz: ${FUZZ_REVIEWS} random and mutated objects each get a valid AdmissionReview`, async (t) => {
+  const loaded = await fuzz(FUZZ_REVIEWS, CONCURRENCY, 20261125)
   t.comment(
-    `fuzz: ${FUZZ_REVIEWS} reviews in ${elapsedMs} ms over HTTPS (${CONCURRENCY} in flight): allowed ${allowed}, patched ${patched}, ` +
-      `denied ${FUZZ_REVIEWS - allowed - problems.length}; latency p50 ${percentile(50)} ms, p99 ${percentile(99)} ms, max ${percentile(100)} ms`,
+    `fuzz: ${FUZZ_REVIEWS} reviews in ${loaded.elapsedMs} ms over HTTPS (${CONCURRENCY} in flight): allowed ${loaded.allowed}, ` +
+      `patched ${loaded.patched}, denied ${FUZZ_REVIEWS - loaded.allowed - loaded.problems.length}; ${latencySummary(loaded)}`,
   )
-  t.same(problems.slice(0, 5), [], 'every answer is a valid AdmissionReview')
-  t.equal(latenciesMs.length, FUZZ_REVIEWS)
-  t.ok(allowed > 0 && allowed < FUZZ_REVIEWS, 'the fuzz reaches both allowed and denied answers')
+  t.same(loaded.problems.slice(0, 5), [], 'every answer is a valid AdmissionReview')
+  t.equal(loaded.latenciesMs.length, FUZZ_REVIEWS)
+  t.ok(loaded.allowed > 0 && loaded.allowed < FUZZ_REVIEWS, 'the fuzz reaches both allowed and denied answers')
+  const single = await fuzz(SEQUENTIAL_REVIEWS, 1, 7)
+  t.comment(`fuzz: ${SEQUENTIAL_REVIEWS} more reviews one at a time: ${latencySummary(single)}`)
+  t.same(single.problems.slice(0, 5), [], 'every answer is a valid AdmissionReview')
   t.match(await post(server.port, '/healthz', '', { ca: bundle['ca.crt'] }, 'GET'), { status: 200 }, 'still healthy afterwards')
 })
