@@ -9,8 +9,10 @@ import { join } from 'path'
 import { parse } from 'yaml'
 import testkit from '../../../testkit/src/index.js'
 import { DEFAULT_WEBHOOK_VALUES, parseWebhookValues } from '../../src/api/config.js'
+import { defaultFunction } from '../../src/api/defaults.js'
 import { readWebhookServerOptions } from '../../src/webhooks/options.js'
 import { CHART, renderChart, type Manifest } from '../webhooks/helm.js'
+import { fn } from './fixtures.js'
 
 const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'))
 const at = (path: string): unknown => path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], values)
@@ -89,6 +91,17 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   const valuesFile = join(mkdtempSync(join(tmpdir(), 'kless-chart-')), 'values.yaml')
   writeFileSync(valuesFile, find('ConfigMap', 'serverless-webhook-values').data['values.yaml'])
   t.same(readWebhookServerOptions({ WEBHOOK_VALUES_FILE: valuesFile }).values, DEFAULT_WEBHOOK_VALUES, 'the webhook reads the rendered ConfigMap')
+
+  // The seed's Minikube override column: only the build preset differs.
+  const minikube = await renderChart('placeholder-ns', '--set', 'webhook.values.buildJob.resources.defaultPreset=local-dev')
+  writeFileSync(valuesFile, minikube.find('ConfigMap', 'serverless-webhook-values').data['values.yaml'])
+  const overridden = readWebhookServerOptions({ WEBHOOK_VALUES_FILE: valuesFile }).values
+  t.same(defaultFunction(fn(), overridden).spec.buildResources, { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '400m', memory: '400Mi' } }, 'local-dev builds')
+  t.not(
+    minikube.find('Deployment', 'serverless-webhook').spec.template.metadata.annotations['checksum/values'],
+    find('Deployment', 'serverless-webhook').spec.template.metadata.annotations['checksum/values'],
+    'changed values restart the webhook',
+  )
 
   const registry = find('Secret', 'serverless-registry-config-default')
   t.equal(registry.type, 'kubernetes.io/dockerconfigjson')
