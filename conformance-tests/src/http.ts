@@ -112,6 +112,10 @@ export class Sink {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()))
+    return new Promise((resolve) => {
+      this.server.close(() => resolve())
+      // Keep-alive connections from publishing functions would otherwise hold close() open (Node ≥ 18.2).
+      ;(this.server as Server & { closeAllConnections?: () => void }).closeAllConnections?.()
+    })
   }
 }

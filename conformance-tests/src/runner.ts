@@ -5,18 +5,23 @@ import { Expect, forRuntime, FunctionSpec, FUNCTIONS_DIR, HeaderExpect, Row, Tab
 
 const ABSENT = '<absent>'
 
+function shown(value: unknown): string {
+  const text = JSON.stringify(value)
+  return text !== undefined && text.length > 200 ? `${text.slice(0, 200)}…(${text.length} chars)` : String(text)
+}
+
 /** Where `actual` differs from the subset `expected`, as readable paths; empty when it matches. */
 export function subsetMismatches(expected: unknown, actual: unknown, path = '$'): string[] {
-  if (expected === ABSENT) return actual === undefined ? [] : [`${path} should be absent, is ${JSON.stringify(actual)}`]
+  if (expected === ABSENT) return actual === undefined ? [] : [`${path} should be absent, is ${shown(actual)}`]
   if (Array.isArray(expected)) {
-    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${path} should be ${JSON.stringify(expected)}, is ${JSON.stringify(actual)}`]
+    if (!Array.isArray(actual) || actual.length !== expected.length) return [`${path} should be ${shown(expected)}, is ${shown(actual)}`]
     return expected.flatMap((item, i) => subsetMismatches(item, actual[i], `${path}[${i}]`))
   }
   if (typeof expected === 'object' && expected !== null) {
-    if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return [`${path} should be an object, is ${JSON.stringify(actual)}`]
+    if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return [`${path} should be an object, is ${shown(actual)}`]
     return Object.entries(expected).flatMap(([key, value]) => subsetMismatches(value, (actual as Record<string, unknown>)[key], `${path}.${key}`))
   }
-  return Object.is(expected, actual) ? [] : [`${path} should be ${JSON.stringify(expected)}, is ${JSON.stringify(actual)}`]
+  return Object.is(expected, actual) ? [] : [`${path} should be ${shown(expected)}, is ${shown(actual)}`]
 }
 
 function list(value: string | string[] | undefined): string[] {
@@ -248,14 +253,20 @@ export async function runRow(table: Table, row: Row, runtime: string, pool: Func
   const spec = table.functions[row.function]
   let fn = await pool.get(row.function, row.env)
   const result = await runBody(row, expect, fn, spec, sink)
-  const exitCode = await exitedWithin(fn, exits ? 5000 : 50)
   if (exits) {
+    const exitCode = await exitedWithin(fn, 5000)
     if (exitCode === 'running') result.problems.push('the process should have exited after this row, it is still running')
     else result.notes.push(`process exited with ${exitCode} as expected; restarted`)
-  } else if (exitCode !== 'running') {
-    result.problems.push(`the process exited (code ${exitCode}) though this row does not end it; output:\n${fn.output().slice(-2000)}`)
+    fn = await pool.replace(row.function, row.env)
+    result.problems.push(...(await healthProblems(fn, spec)))
+    return result
   }
-  if (exitCode !== 'running') fn = await pool.replace(row.function, row.env)
-  result.problems.push(...(await healthProblems(fn, spec)))
+  const health = await healthProblems(fn, spec)
+  result.problems.push(...health)
+  const exitCode = await exitedWithin(fn, health.length ? 500 : 0)
+  if (exitCode !== 'running') {
+    result.problems.push(`the process exited (code ${exitCode}) though this row does not end it; output:\n${fn.output().slice(-2000)}`)
+    await pool.replace(row.function, row.env)
+  }
   return result
 }

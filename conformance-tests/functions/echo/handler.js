@@ -29,6 +29,14 @@ module.exports = {
       event: fields,
       dataType: kindOf(data),
       dataLength: typeof data === 'string' || Buffer.isBuffer(data) ? data.length : null,
+      helpers: {
+        setResponseHeader: typeof event.setResponseHeader,
+        setResponseContentType: typeof event.setResponseContentType,
+        setResponseStatus: typeof event.setResponseStatus,
+        publishCloudEvent: typeof event.publishCloudEvent,
+        buildResponseCloudEvent: typeof event.buildResponseCloudEvent,
+      },
+      tracing: event.tracing === undefined ? null : event.tracing,
       context: context,
       env: { MY_VAR: process.env.MY_VAR || null },
       request: {
