@@ -1,4 +1,5 @@
 import { prepareNodeRuntime, NodeRuntimeName } from '@kless/testkit/dist/node-runtime'
+import { preparePythonRuntime, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
 import { existsSync } from 'fs'
 import { join } from 'path'
 
@@ -45,12 +46,33 @@ function pinnedNode(runtime: NodeRuntimeName): RuntimeSupport {
   }
 }
 
+const pythonStarter: Record<string, string> = {
+  'handler.py': `def main(event, context):
+    name = event["extensions"]["request"].query.get("name", "world")
+    return "Hello {} from {} on {}!".format(name, context["function-name"], context["runtime"])
+`,
+  'requirements.txt': '',
+}
+
+function pinnedPython(runtime: PythonRuntimeName): RuntimeSupport {
+  return {
+    handlerFiles: ['handler.py'],
+    starter: pythonStarter,
+    async launch() {
+      const prepared = await preparePythonRuntime(runtime)
+      return { command: prepared.python, args: prepared.args, env: { ...prepared.env, FUNC_RUNTIME: runtime }, description: `${runtime} on Python ${prepared.version}` }
+    },
+  }
+}
+
 /** Runtime name (as in a Function's spec.runtime) → how to serve it. */
 export const RUNTIMES: Record<string, RuntimeSupport> = {
   nodejs10: pinnedNode('nodejs10'),
   nodejs12: pinnedNode('nodejs12'),
   nodejs20: pinnedNode('nodejs20'),
   nodejs22: pinnedNode('nodejs22'),
+  python38: pinnedPython('python38'),
+  python312: pinnedPython('python312'),
 }
 
 /**

@@ -1,5 +1,6 @@
 import { freePort, start, waitFor } from '@kless/testkit'
 import { prepareNodeRuntime, NodeRuntimeName } from '@kless/testkit/dist/node-runtime'
+import { preparePythonRuntime, pythonFunctionEnv, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
 import { get } from 'http'
 
 /** A function served by a runtime as a real process on loopback. */
@@ -27,6 +28,8 @@ export const runtimes: Record<string, Launcher> = {
   nodejs12: nodeLauncher('nodejs12'),
   nodejs20: nodeLauncher('nodejs20'),
   nodejs22: nodeLauncher('nodejs22'),
+  python38: pythonLauncher('python38'),
+  python312: pythonLauncher('python312'),
 }
 
 /** Runtimes to run, from KLESS_RUNTIMES (comma separated) or all registered ones. */
@@ -84,6 +87,23 @@ function nodeLauncher(runtime: NodeRuntimeName): Launcher {
       ...rt.env,
       KUBELESS_INSTALL_VOLUME: functionDir,
       NODE_PATH: `${functionDir}/node_modules`,
+      MOD_NAME: 'handler',
+      FUNC_HANDLER: 'main',
+      FUNC_RUNTIME: runtime,
+      ...env,
+    })
+  }
+}
+
+function pythonLauncher(runtime: PythonRuntimeName): Launcher {
+  let prepared: ReturnType<typeof preparePythonRuntime> | undefined
+  return async ({ functionDir, env }) => {
+    prepared ??= preparePythonRuntime(runtime)
+    const rt = await prepared
+    return launchProcess(rt.python, rt.args, {
+      ...rt.env,
+      ...(await pythonFunctionEnv(rt, functionDir)),
+      KUBELESS_INSTALL_VOLUME: functionDir,
       MOD_NAME: 'handler',
       FUNC_HANDLER: 'main',
       FUNC_RUNTIME: runtime,

@@ -6,10 +6,11 @@ import { join } from 'path'
 import t from 'tap'
 import { goInstall } from '@kless/testkit'
 import { NodeRuntimeName, prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
+import { preparePythonRuntime, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
 import { selectedRuntimes } from '../src/runtimes'
 import { FUNCTIONS_DIR } from '../src/table'
 
-// Google's functions-framework conformance client against every Node runtime, through test functions written for
+// Google's functions-framework conformance client against every Node and Python runtime, through test functions written for
 // main(event, context) (functions/ff-http, functions/ff-cloudevent). The client starts the server itself with -cmd
 // and always talks to localhost:8080. Its log lines are the verdicts; they are printed as test comments.
 const CLIENT_PACKAGE = 'github.com/GoogleCloudPlatform/functions-framework-conformance/client'
@@ -48,6 +49,16 @@ function runClient(client: string, args: string[], env: NodeJS.ProcessEnv, cwd: 
   })
 }
 
+/** The command line that starts a runtime's host, for the client's -cmd. */
+async function hostCommand(runtime: string): Promise<{ command: string; args: string[]; env: Record<string, string> }> {
+  if (runtime.startsWith('python')) {
+    const rt = await preparePythonRuntime(runtime as PythonRuntimeName)
+    return { command: rt.python, args: rt.args, env: rt.env }
+  }
+  const rt = await prepareNodeRuntime(runtime as NodeRuntimeName)
+  return { command: rt.node, args: rt.args, env: rt.env }
+}
+
 t.test('functions-framework conformance client', async (t) => {
   let client: string
   try {
@@ -58,10 +69,10 @@ t.test('functions-framework conformance client', async (t) => {
     t.skip(`the conformance client could not be built here (see docs/conformance.md): ${reason.trim()}`)
     return
   }
-  const nodeRuntimes = selectedRuntimes().filter((name) => name.startsWith('nodejs')) as NodeRuntimeName[]
-  for (const runtime of nodeRuntimes) {
+  const hostRuntimes = selectedRuntimes().filter((name) => /^(nodejs|python)/.test(name))
+  for (const runtime of hostRuntimes) {
     await t.test(runtime, async (t) => {
-      const rt = await prepareNodeRuntime(runtime)
+      const rt = await hostCommand(runtime)
       for (const check of CHECKS) {
         const label = `${check.type}${check.flags.includes('-validate-concurrency') ? ' concurrency' : ''}`
         await t.test(label, async (t) => {
@@ -77,7 +88,7 @@ t.test('functions-framework conformance client', async (t) => {
             FUNC_RUNTIME: runtime,
             CONFORMANCE_DELAY_MS: String(check.delayMs),
           }
-          const args = [`-cmd=${[rt.node, ...rt.args].join(' ')}`, `-type=${check.type}`, '-buildpacks=false', '-start-delay=2', ...check.flags]
+          const args = [`-cmd=${[rt.command, ...rt.args].join(' ')}`, `-type=${check.type}`, '-buildpacks=false', '-start-delay=2', ...check.flags]
           const { code, log } = await runClient(client, args, env, cwd)
           for (const line of log.split('\n').filter((line) => /validation|passed|fail|error/i.test(line))) t.comment(`${runtime} ${label}: ${line}`)
           t.equal(code, 0, `${runtime} passes the ${label} conformance check`)

@@ -37,8 +37,15 @@ def to_response(value: Any) -> Any:
         if all(isinstance(item, (str, bytes)) for item in value):
             return b"".join(item.encode() if isinstance(item, str) else item for item in value)
         return _json_response(value)
-    # Anything else (a file, a generator) is bottle's to send, as it was in Kyma.
-    return value
+    if hasattr(value, "read") or hasattr(value, "__next__"):
+        return value  # a file or a generator: bottle streams it, as it did in Kyma
+    raise TypeError("a function may not return a {}".format(type(value).__name__))
+
+
+def _plain_error_page(error: bottle.HTTPError) -> str:
+    """The reason as plain text, the same on every runtime, instead of bottle's HTML page echoing the URL."""
+    bottle.response.content_type = "text/plain; charset=utf-8"
+    return str(error.body)
 
 
 def _http_error(status: int, message: str) -> bottle.HTTPError:
@@ -49,6 +56,8 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
     """``draining`` is set on SIGTERM: in-flight calls finish while /healthz fails, so no new traffic comes."""
     bottle.BaseRequest.MEMFILE_MAX = config.memfile_max
     app = bottle.Bottle(autojson=False)
+    app.default_error_handler = _plain_error_page
+    label_prefix = config.module_name + "-"
     base_context = {
         "function-name": function_name,
         "timeout": config.timeout,
@@ -70,7 +79,8 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         return generate_latest()
 
     def invoke_function(path: str = "") -> Any:
-        method = bottle.request.method
+        # <MOD_NAME>-<METHOD> as on every kless runtime (Kyma's python38 used the bare method).
+        method = label_prefix + bottle.request.method
         request = bottle.BaseRequest(bottle.request.environ)
         try:
             event = build_event(request, config.memfile_max, config.publisher_proxy_address, config.timeout)

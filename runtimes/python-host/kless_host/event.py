@@ -1,6 +1,7 @@
 """Turns a bottle request into the ``event`` a function receives, and the helpers that event carries."""
 import base64
 import json
+import re
 from typing import Any, Dict, Optional, Tuple
 
 import bottle
@@ -27,6 +28,9 @@ TRACE_HEADERS = (
     "x-request-id",
 )
 _TRACE_ENVIRON_KEYS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in TRACE_HEADERS)
+
+
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
 
 
 class BadRequest(Exception):
@@ -108,6 +112,18 @@ def _parse_json(body: bytes) -> Any:
         raise InvalidJson(str(error)) from None
 
 
+def _batch(body: bytes) -> Any:
+    events = _parse_json(body)
+    if not isinstance(events, list):
+        raise BadRequest("a CloudEvents batch must be a JSON array, got {}".format(type(events).__name__))
+    return events
+
+
+def _binary_fields(request: bottle.BaseRequest) -> Dict[str, Optional[str]]:
+    # Passed through unvalidated, as in Kyma 1.x: binary mode never rejected a request for its ce-* headers.
+    return {field: request.get_header(field) for field in CE_FIELDS}
+
+
 def _structured(request: bottle.BaseRequest, body: bytes) -> Tuple[Dict[str, Optional[str]], Any]:
     # Imported on first use: the SDK is only needed for structured mode and slows every cold start otherwise.
     from cloudevents.exceptions import GenericException
@@ -119,8 +135,8 @@ def _structured(request: bottle.BaseRequest, body: bytes) -> Tuple[Dict[str, Opt
         raise BadRequest("malformed structured CloudEvent: {}".format(error)) from None
     attributes = cloud_event.get_attributes()
     fields = {field: attributes.get(attribute) for field, attribute in STRUCTURED_ATTRIBUTES}
-    if fields["ce-time"] is not None and not isinstance(fields["ce-time"], str):
-        fields["ce-time"] = str(fields["ce-time"])
+    if fields["ce-time"] is not None and not RFC3339.match(str(fields["ce-time"])):
+        raise BadRequest("malformed structured CloudEvent: time {!r} is not an RFC 3339 timestamp".format(fields["ce-time"]))
     return fields, cloud_event.data
 
 
@@ -128,14 +144,17 @@ def build_event(request: bottle.BaseRequest, memfile_max: int, publisher_address
     mime = _mime_type(request.content_type)
     environ = request.environ
     if mime == "application/json":
+        fields = _binary_fields(request)
         data = _parse_json(_read_limited(request, memfile_max))
-        fields = {field: request.get_header(field) for field in CE_FIELDS}
     elif mime == "application/cloudevents+json":
         fields, data = _structured(request, _read_limited(request, memfile_max))
+    elif mime == "application/cloudevents-batch+json":
+        fields = dict.fromkeys(CE_FIELDS)
+        data = _batch(_read_limited(request, memfile_max))
     else:
+        fields = _binary_fields(request)
         # Kyma accepted other bodies of any size: bottle spools large ones to a temporary file.
         data = request.body.read()
-        fields = {field: request.get_header(field) for field in CE_FIELDS}
     event = Event(fields)
     event["data"] = data
     event["extensions"] = {

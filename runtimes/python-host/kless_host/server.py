@@ -85,6 +85,8 @@ def main() -> None:
         threads=config.threads,
         ident="kless",
         connection_limit=1000,
+        # Node's limit: a request whose headers exceed 16 KiB gets 431 on every runtime.
+        max_request_header_size=16 * 1024,
         asyncore_use_poll=True,
     )
 

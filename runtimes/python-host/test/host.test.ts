@@ -110,7 +110,7 @@ for (const runtime of RUNTIMES) {
     const after = await fetch(`${url}/?sleep=0`)
     t.equal(await after.text(), 'slept 0.0', 'calls run again once the runaways have finished')
     const metrics = await (await fetch(`${url}/metrics`)).text()
-    t.match(metrics, /function_failures_total\{method="GET"\} 3\.0/, 'timeouts and refusals count as failures')
+    t.match(metrics, /function_failures_total\{method="handler-GET"\} 3\.0/, 'timeouts and refusals count as failures')
   })
 
   t.test(`${runtime}: SIGTERM lets calls in progress finish, then exits 0`, async (t) => {
