@@ -14,6 +14,8 @@ import { SyncWatchdog } from './watchdog'
 const HEADERS_TIMEOUT_MS = 10_000
 const IDLE_SOCKET_TIMEOUT_MS = 30_000
 const BODY_TIMEOUT_MS = 30_000
+// Node 18+ enforces headersTimeout from a periodic sweep (30 s apart by default); older Node on each read.
+const CONNECTIONS_CHECK_MS = 2_000
 const TIMEOUT_BODY = '{"code":"ERR_SCRIPT_EXECUTION_TIMEOUT"}'
 
 export interface HostParts {
@@ -254,7 +256,7 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
     invoke(req, res, method)
   }
 
-  const server = createServer({ IncomingMessage: Request, ServerResponse: Response }, onRequest)
+  const server = createServer({ IncomingMessage: Request, ServerResponse: Response, connectionsCheckingInterval: CONNECTIONS_CHECK_MS }, onRequest)
   if (config.accessLog) server.on('request', logAccess)
   server.headersTimeout = HEADERS_TIMEOUT_MS
   // A socket idle while no request is in flight is closed; one whose request is running is left alone,
@@ -269,7 +271,9 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : /TIMEOUT/i.test(String(err.code)) ? 408 : 400
     const body = `${STATUS_CODES[status]}\n`
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+    const response = `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+    // Closed in both directions once written: a client still trickling bytes must not keep it half-open.
+    socket.end(response, () => socket.destroy())
   })
 
   const sockets = new Set<Socket>()
