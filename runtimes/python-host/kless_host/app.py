@@ -4,7 +4,7 @@ import sys
 import threading
 import time
 from numbers import Number
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import bottle
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -78,9 +78,18 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         bottle.response.content_type = CONTENT_TYPE_LATEST
         return generate_latest()
 
+    metrics_by_method: Dict[str, Tuple[Any, Any, Any]] = {}
+
+    def metrics_for(method: str) -> Tuple[Any, Any, Any]:
+        # Looked up once per method: prometheus_client's labels() takes a lock and builds a key on every call.
+        found = metrics_by_method.get(method)
+        if found is None:
+            label = label_prefix + method  # <MOD_NAME>-<METHOD> as on every kless runtime (Kyma's python38: the bare method)
+            found = metrics_by_method[method] = (CALLS.labels(label), FAILURES.labels(label), DURATION.labels(label))
+        return found
+
     def invoke_function(path: str = "") -> Any:
-        # <MOD_NAME>-<METHOD> as on every kless runtime (Kyma's python38 used the bare method).
-        method = label_prefix + bottle.request.method
+        calls, failures, duration = metrics_for(bottle.request.method)
         request = bottle.BaseRequest(bottle.request.environ)
         try:
             event = build_event(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
@@ -89,29 +98,29 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         except BadRequest as error:
             return _http_error(400, str(error))
         except InvalidJson as error:
-            CALLS.labels(method).inc()
-            FAILURES.labels(method).inc()
+            calls.inc()
+            failures.inc()
             print("Invalid JSON body: {}".format(error), file=sys.stderr)
             return _http_error(500, "Internal Server Error")
-        CALLS.labels(method).inc()
+        calls.inc()
         started = time.perf_counter()
         try:
             return to_response(invoker.call(event, dict(base_context)))
         except FunctionFailed:
-            FAILURES.labels(method).inc()
+            failures.inc()
             return _http_error(500, "Internal Server Error")
         except FunctionTimedOut:
-            FAILURES.labels(method).inc()
+            failures.inc()
             return _http_error(408, "Timeout while processing the function")
         except TooManyRunaways:
-            FAILURES.labels(method).inc()
+            failures.inc()
             return _http_error(503, "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways))
         except (TypeError, ValueError) as error:
-            FAILURES.labels(method).inc()
+            failures.inc()
             print("Function returned a value that cannot be sent: {}".format(error), file=sys.stderr)
             return _http_error(500, "Internal Server Error")
         finally:
-            DURATION.labels(method).observe(time.perf_counter() - started)
+            duration.observe(time.perf_counter() - started)
 
     app.route("/", "ANY", invoke_function)
     app.route("/<path:path>", "ANY", invoke_function)

@@ -27,6 +27,7 @@ TRACE_HEADERS = (
     "x-b3-flags",
     "x-request-id",
 )
+_CE_ENVIRON_KEYS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in CE_FIELDS)
 _TRACE_ENVIRON_KEYS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in TRACE_HEADERS)
 
 
@@ -119,9 +120,9 @@ def _batch(body: bytes) -> Any:
     return events
 
 
-def _binary_fields(request: bottle.BaseRequest) -> Dict[str, Optional[str]]:
+def _binary_fields(environ: Dict[str, Any]) -> Dict[str, Optional[str]]:
     # Passed through unvalidated, as in Kyma 1.x: binary mode never rejected a request for its ce-* headers.
-    return {field: request.get_header(field) for field in CE_FIELDS}
+    return {field: environ.get(key) for field, key in _CE_ENVIRON_KEYS}
 
 
 def _structured(request: bottle.BaseRequest, body: bytes) -> Tuple[Dict[str, Optional[str]], Any]:
@@ -144,7 +145,7 @@ def build_event(request: bottle.BaseRequest, memfile_max: int, publisher_address
     mime = _mime_type(request.content_type)
     environ = request.environ
     if mime == "application/json":
-        fields = _binary_fields(request)
+        fields = _binary_fields(environ)
         data = _parse_json(_read_limited(request, memfile_max))
     elif mime == "application/cloudevents+json":
         fields, data = _structured(request, _read_limited(request, memfile_max))
@@ -152,7 +153,7 @@ def build_event(request: bottle.BaseRequest, memfile_max: int, publisher_address
         fields = dict.fromkeys(CE_FIELDS)
         data = _batch(_read_limited(request, memfile_max))
     else:
-        fields = _binary_fields(request)
+        fields = _binary_fields(environ)
         # Kyma accepted other bodies of any size: bottle spools large ones to a temporary file.
         data = request.body.read()
     event = Event(fields)

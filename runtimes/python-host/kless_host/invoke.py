@@ -1,9 +1,8 @@
 """Runs the function with a deadline on a pool of its own, so a request can be answered while the call goes on."""
+import queue
 import sys
 import threading
 import traceback
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Callable, Dict
 
 Handler = Callable[[Any, Dict[str, Any]], Any]
@@ -30,12 +29,29 @@ def _call_logging_errors(handler: Handler, event: Any, context: Dict[str, Any]) 
         raise FunctionFailed() from None
 
 
-class Invoker:
-    """Python cannot stop a thread, so a call that outlives FUNC_TIMEOUT stays on the pool as a runaway.
+class _Call:
+    """One call handed to a function thread; ``done`` is released when it has finished."""
 
-    The pool holds one thread per server thread plus ``runaway_limit`` more, so runaways never starve new calls.
+    __slots__ = ("event", "context", "done", "value", "failed", "finished", "abandoned")
+
+    def __init__(self, event: Any, context: Dict[str, Any]) -> None:
+        self.event = event
+        self.context = context
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.value: Any = None
+        self.failed = False
+        self.finished = False
+        self.abandoned = False
+
+
+class Invoker:
+    """Python cannot stop a thread, so a call that outlives FUNC_TIMEOUT keeps its thread as a runaway.
+
+    There is one function thread per server thread plus ``runaway_limit`` more, so runaways never starve new calls.
     Once ``runaway_limit`` runaways are alive the host refuses calls (and /healthz fails, so Kubernetes restarts
-    the pod) until some of them finish.
+    the pod) until some of them finish. The hand-over is a queue and a bare lock rather than a Future: it is on
+    the path of every request.
     """
 
     def __init__(self, handler: Handler, timeout: float, server_threads: int, runaway_limit: int) -> None:
@@ -44,7 +60,9 @@ class Invoker:
         self._runaway_limit = runaway_limit
         self._runaways = 0
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=server_threads + runaway_limit, thread_name_prefix="function")
+        self._calls: "queue.SimpleQueue[_Call]" = queue.SimpleQueue()
+        for number in range(server_threads + runaway_limit):
+            threading.Thread(target=self._work, name="function-{}".format(number), daemon=True).start()
 
     @property
     def runaways(self) -> int:
@@ -57,20 +75,28 @@ class Invoker:
     def call(self, event: Any, context: Dict[str, Any]) -> Any:
         if self.saturated:
             raise TooManyRunaways()
-        future = self._pool.submit(_call_logging_errors, self._handler, event, context)
-        try:
-            return future.result(self._timeout)
-        except FutureTimeout:
-            if future.cancel():
-                raise FunctionTimedOut() from None
-            self._track_runaway(future)
-            raise FunctionTimedOut() from None
+        call = _Call(event, context)
+        self._calls.put(call)
+        if not call.done.acquire(timeout=self._timeout):
+            with self._lock:
+                if not call.finished:
+                    call.abandoned = True
+                    self._runaways += 1
+                    raise FunctionTimedOut()
+        if call.failed:
+            raise FunctionFailed()
+        return call.value
 
-    def _track_runaway(self, future: "Future[Any]") -> None:
-        with self._lock:
-            self._runaways += 1
-        future.add_done_callback(self._runaway_finished)
-
-    def _runaway_finished(self, _future: "Future[Any]") -> None:
-        with self._lock:
-            self._runaways -= 1
+    def _work(self) -> None:
+        while True:
+            call = self._calls.get()
+            if not call.abandoned:
+                try:
+                    call.value = _call_logging_errors(self._handler, call.event, call.context)
+                except FunctionFailed:
+                    call.failed = True
+            with self._lock:
+                call.finished = True
+                if call.abandoned:
+                    self._runaways -= 1
+            call.done.release()
