@@ -5,6 +5,8 @@
 export interface ControllerConfig {
   /** Namespace holding the cluster-wide registry Secrets and the leader-election Lease. */
   systemNamespace: string
+  /** Watch and reconcile only this namespace; unset means the whole cluster. */
+  watchNamespace?: string
   /** At most this many build Jobs run at once across the cluster. */
   maxSimultaneousBuilds: number
   /** Reconciles running in parallel; one Function is never reconciled twice at the same time. */
@@ -54,6 +56,7 @@ export const DEFAULT_EXECUTOR_ARGS = ['--insecure', '--skip-tls-verify', '--skip
 export function readControllerConfig(env: NodeJS.ProcessEnv, hostname: string): ControllerConfig {
   return {
     systemNamespace: text(env, 'APP_SYSTEM_NAMESPACE', 'kyma-system'),
+    watchNamespace: env.APP_WATCH_NAMESPACE || undefined,
     maxSimultaneousBuilds: int(env, 'APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS', 5, 1),
     workers: int(env, 'APP_WORKERS', 8, 1),
     executorImage: text(env, 'APP_FUNCTION_BUILD_EXECUTOR_IMAGE', 'gcr.io/kaniko-project/executor:v1.23.2'),

@@ -27,7 +27,7 @@ export class FunctionController {
   private readonly lastSeen = new Map<string, string>()
 
   constructor(kc: KubeConfig, config: ControllerConfig, templates: KanikoTemplates, metrics: ControllerMetrics, private readonly log: (message: string) => void) {
-    this.stores = createStores(kc, log)
+    this.stores = createStores(kc, log, config.watchNamespace)
     const slots = new BuildSlots(
       config.maxSimultaneousBuilds,
       () => this.stores.jobs.list().filter(jobRunning).length,

@@ -1,19 +1,5 @@
-import {
-  AppsV1Api,
-  AutoscalingV2Api,
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesListObject,
-  type V1ConfigMap,
-  type V1Deployment,
-  type V1Job,
-  type V1Secret,
-  type V1Service,
-  type V2HorizontalPodAutoscaler,
-} from '@kubernetes/client-node'
-import { GROUP, LABELS, MANAGED_BY_CONTROLLER, VERSION, type Function, type GitRepository } from '../api/types.js'
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Job, type V1Secret, type V1Service, type V1ServiceAccount, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
+import { API_VERSION, GROUP, LABELS, MANAGED_BY_CONTROLLER, VERSION, type Function, type GitRepository } from '../api/types.js'
 import { Store } from './store.js'
 
 /** Everything the controller watches: its Functions, its children and the registry Secrets. */
@@ -25,53 +11,40 @@ export interface Stores {
   deployments: Store<V1Deployment>
   services: Store<V1Service>
   autoscalers: Store<V2HorizontalPodAutoscaler>
+  /** The per-namespace ServiceAccounts of Function and build pods. */
+  serviceAccounts: Store<V1ServiceAccount>
   /** Registry Secrets labelled config=credentials: the cluster-wide ones and their namespace copies. */
   credentialSecrets: Store<V1Secret>
   /** Registry Secrets a user created in a namespace (label remote-registry=config). */
   userRegistrySecrets: Store<V1Secret>
 }
 
-export function createStores(kc: KubeConfig, log: (message: string) => void): Stores {
-  const custom = kc.makeApiClient(CustomObjectsApi)
-  const core = kc.makeApiClient(CoreV1Api)
-  const apps = kc.makeApiClient(AppsV1Api)
-  const batch = kc.makeApiClient(BatchV1Api)
-  const autoscaling = kc.makeApiClient(AutoscalingV2Api)
+/**
+ * @param namespace watch only this namespace (one controller per namespace, as tests run them);
+ *   undefined watches the whole cluster. Registry Secrets are always watched cluster-wide, since the
+ *   cluster-wide ones live in the system namespace.
+ */
+export function createStores(kc: KubeConfig, log: (message: string) => void, namespace?: string): Stores {
+  const objects = KubernetesObjectApi.makeApiClient(kc)
   const owned = `${LABELS.managedBy}=${MANAGED_BY_CONTROLLER}`
-  const customList = <T>(plural: string) => () =>
-    custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural }) as Promise<KubernetesListObject<T & { metadata: object }>>
-  const base = `/apis/${GROUP}/${VERSION}`
+  const store = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, labelSelector?: string, clusterWide = false) => {
+    const scope = clusterWide ? undefined : namespace
+    const prefix = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`
+    const path = `${prefix}/${scope ? `namespaces/${scope}/` : ''}${plural}`
+    const list = () => objects.list<T>(apiVersion, kind, scope, undefined, undefined, undefined, undefined, labelSelector)
+    return new Store<T>(plural, kc, path, list, labelSelector, log)
+  }
   return {
-    functions: new Store<Function>('functions', kc, `${base}/functions`, customList<Function>('functions'), undefined, log),
-    gitRepositories: new Store<GitRepository>('gitrepositories', kc, `${base}/gitrepositories`, customList<GitRepository>('gitrepositories'), undefined, log),
-    configMaps: new Store('configmaps', kc, '/api/v1/configmaps', () => core.listConfigMapForAllNamespaces({ labelSelector: owned }), owned, log),
-    jobs: new Store('jobs', kc, '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces({ labelSelector: owned }), owned, log),
-    deployments: new Store('deployments', kc, '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces({ labelSelector: owned }), owned, log),
-    services: new Store('services', kc, '/api/v1/services', () => core.listServiceForAllNamespaces({ labelSelector: owned }), owned, log),
-    autoscalers: new Store(
-      'horizontalpodautoscalers',
-      kc,
-      '/apis/autoscaling/v2/horizontalpodautoscalers',
-      () => autoscaling.listHorizontalPodAutoscalerForAllNamespaces({ labelSelector: owned }),
-      owned,
-      log,
-    ),
-    credentialSecrets: new Store(
-      'credential secrets',
-      kc,
-      '/api/v1/secrets',
-      () => core.listSecretForAllNamespaces({ labelSelector: `${LABELS.config}=credentials` }),
-      `${LABELS.config}=credentials`,
-      log,
-    ),
-    userRegistrySecrets: new Store(
-      'registry secrets',
-      kc,
-      '/api/v1/secrets',
-      () => core.listSecretForAllNamespaces({ labelSelector: `${LABELS.remoteRegistry}=config` }),
-      `${LABELS.remoteRegistry}=config`,
-      log,
-    ),
+    functions: store<Function>(API_VERSION, 'Function', 'functions'),
+    gitRepositories: store<GitRepository>(`${GROUP}/${VERSION}`, 'GitRepository', 'gitrepositories'),
+    configMaps: store<V1ConfigMap>('v1', 'ConfigMap', 'configmaps', owned),
+    jobs: store<V1Job>('batch/v1', 'Job', 'jobs', owned),
+    deployments: store<V1Deployment>('apps/v1', 'Deployment', 'deployments', owned),
+    services: store<V1Service>('v1', 'Service', 'services', owned),
+    autoscalers: store<V2HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', owned),
+    serviceAccounts: store<V1ServiceAccount>('v1', 'ServiceAccount', 'serviceaccounts', owned),
+    credentialSecrets: store<V1Secret>('v1', 'Secret', 'secrets', `${LABELS.config}=credentials`, true),
+    userRegistrySecrets: store<V1Secret>('v1', 'Secret', 'secrets', `${LABELS.remoteRegistry}=config`, true),
   }
 }
 

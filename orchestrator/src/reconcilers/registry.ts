@@ -1,4 +1,6 @@
 import { propagatedSecret, resolveRegistry, DEFAULT_REGISTRY_SECRET, EXTERNAL_REGISTRY_SECRET, type Registry } from '../registry/registry.js'
+import { appliedHash } from '../resources/meta.js'
+import { buildServiceAccount } from '../resources/service-account.js'
 import type { ControllerContext } from './context.js'
 
 /**
@@ -17,8 +19,22 @@ async function propagateCredentials(ctx: ControllerContext, namespace: string): 
   }
 }
 
+/** The ServiceAccounts build and Function pods run as; pods naming a missing account are refused. */
+async function ensureServiceAccounts(ctx: ControllerContext, namespace: string): Promise<void> {
+  const { serviceAccounts } = ctx.stores
+  for (const [name, purpose] of [
+    [ctx.config.functionServiceAccount, 'function'],
+    [ctx.config.buildServiceAccount, 'build'],
+  ] as const) {
+    const desired = buildServiceAccount(namespace, name, purpose)
+    if (appliedHash(serviceAccounts.get(namespace, name)) !== appliedHash(desired)) serviceAccounts.remember(await ctx.writer.apply(desired))
+  }
+}
+
+/** Prepares the Function's namespace (registry Secrets, ServiceAccounts) and returns its registry. */
 export async function namespaceRegistry(ctx: ControllerContext, namespace: string): Promise<Registry> {
   if (namespace !== ctx.config.systemNamespace) await propagateCredentials(ctx, namespace)
+  await ensureServiceAccounts(ctx, namespace)
   const { credentialSecrets, userRegistrySecrets } = ctx.stores
   const external = userRegistrySecrets.get(namespace, EXTERNAL_REGISTRY_SECRET) ?? credentialSecrets.get(namespace, EXTERNAL_REGISTRY_SECRET)
   return resolveRegistry(namespace, external, credentialSecrets.get(namespace, DEFAULT_REGISTRY_SECRET))
