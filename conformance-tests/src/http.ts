@@ -22,7 +22,9 @@ export function send(baseUrl: string, spec: RequestSpec, timeoutMs = 15000): Pro
   const body = bodyBytes(spec.body)
   const headers: Record<string, string> = {}
   for (const [name, value] of Object.entries(spec.headers ?? {})) headers[name] = headerValue(value)
-  if (body && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-length')) headers['content-length'] = String(body.length)
+  // An explicit Content-Length or Transfer-Encoding (chunked bodies) is the row's to choose.
+  const framed = Object.keys(headers).some((name) => ['content-length', 'transfer-encoding'].includes(name.toLowerCase()))
+  if (body && !framed) headers['content-length'] = String(body.length)
   return new Promise((resolve) => {
     const req = httpRequest(`${baseUrl}${spec.path ?? '/'}`, { method: spec.method ?? 'GET', headers, agent }, (res) => {
       const chunks: Buffer[] = []
