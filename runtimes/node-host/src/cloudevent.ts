@@ -1,4 +1,4 @@
-import { CloudEvent } from 'cloudevents'
+import type * as CloudEventsModule from 'cloudevents'
 
 export class MalformedCloudEvent extends Error {}
 
@@ -15,6 +15,15 @@ export interface EventAttributes {
 
 const REQUIRED = ['id', 'source', 'specversion', 'type']
 
+let sdk: typeof CloudEventsModule | undefined
+
+// Loaded with the first structured or batch event: binary-mode functions never pay for the SDK and its schemas.
+function cloudEventsSdk(): typeof CloudEventsModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
+  sdk ??= require('cloudevents') as typeof CloudEventsModule
+  return sdk
+}
+
 function fromObject(value: unknown, where: string): EventAttributes {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new MalformedCloudEvent(`${where} must be a JSON object`)
@@ -28,6 +37,7 @@ function fromObject(value: unknown, where: string): EventAttributes {
   }
   try {
     // Validation only: the SDK checks each attribute's type and format against the spec.
+    const { CloudEvent } = cloudEventsSdk()
     new CloudEvent({ ...attributes, data: undefined, data_base64: undefined } as ConstructorParameters<typeof CloudEvent>[0])
   } catch (err) {
     throw new MalformedCloudEvent(`${where} is not a valid CloudEvent: ${validationProblems(err)}`)

@@ -12,7 +12,7 @@ export function responseEnded(res: ServerResponse): boolean {
  * as its bytes (application/octet-stream unless the function chose a type) instead of JSON of the Buffer.
  * Throws for values JSON cannot represent (BigInt, circular objects); the caller answers 500.
  */
-export function sendResult(res: ServerResponse, value: unknown): void {
+export function sendResult(res: ServerResponse, value: unknown, loadExpress: () => void): void {
   if (res.headersSent) {
     // The function started writing the response itself; only finish it.
     res.end()
@@ -38,6 +38,7 @@ export function sendResult(res: ServerResponse, value: unknown): void {
     res.end(value)
     return
   }
+  loadExpress()
   ;(res as ExpressResponse).json(value)
 }
 

@@ -4,7 +4,7 @@ import { BodyTimeout, BodyTooLarge, hasBody, readBody } from './body'
 import { EventAttributes, MalformedCloudEvent, parseBatch, parseStructured } from './cloudevent'
 import { HostConfig } from './config'
 import { attributesFromHeaders, FunctionEvent } from './event'
-import { expressClasses } from './express-objects'
+import { expressObjects } from './express-objects'
 import { FunctionHandler, LoadedFunction } from './loader'
 import { FunctionMetrics } from './metrics'
 import { responseEnded, sendError, sendResult } from './respond'
@@ -67,8 +67,8 @@ function socketFd(socket: Socket): number {
 export function createHost(parts: HostParts): { server: Server; shutdown(graceMs: number): Promise<void> } {
   const { config, loaded, metrics, watchdog, exporter } = parts
   const timeoutMs = config.timeoutSeconds * 1000
-  const eventEnvironment = { publisherProxyAddress: config.publisherProxyAddress }
-  const { Request, Response } = expressClasses()
+  const { Request, Response, load: loadExpress } = expressObjects()
+  const eventEnvironment = { publisherProxyAddress: config.publisherProxyAddress, loadExpress }
 
   function record(call: Invocation, failed: boolean): void {
     call.done = true
@@ -90,7 +90,7 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
     if (call.done) return
     if (!responseEnded(call.res)) {
       try {
-        sendResult(call.res, value)
+        sendResult(call.res, value, loadExpress)
       } catch (err) {
         fail(call, err)
         return
