@@ -73,9 +73,9 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
   function record(call: Invocation, failed: boolean): void {
     call.done = true
     const series = metrics.forMethod(call.method)
-    if (failed) series.failures.inc()
+    if (failed) series.failures++
     const [seconds, nanos] = process.hrtime(call.started)
-    series.duration.observe(seconds + nanos / 1e9)
+    series.observe(seconds + nanos / 1e9)
     if (call.span && exporter) exporter.add(call.span.end(call.res.statusCode))
   }
 
@@ -100,7 +100,7 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
   }
 
   function callOnce(call: Invocation, handler: FunctionHandler, attributes: EventAttributes): unknown {
-    metrics.forMethod(call.method).calls.inc()
+    metrics.forMethod(call.method).calls++
     const event = new FunctionEvent(attributes, call.req, call.res, eventEnvironment, call.span)
     const context = { 'function-name': config.handlerName, timeout: config.timeoutSeconds, runtime: config.runtime, 'memory-limit': config.memoryLimit }
     if (!watchdog) return handler(event, context)
@@ -133,7 +133,7 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
 
   function run(call: Invocation, events: EventAttributes[], batch: boolean): void {
     if (!loaded.handler) {
-      metrics.forMethod(call.method).calls.inc()
+      metrics.forMethod(call.method).calls++
       fail(call, loaded.error)
       return
     }
@@ -173,7 +173,7 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
         return
       }
       // Invalid JSON is a failed call, as in 1.x.
-      metrics.forMethod(call.method).calls.inc()
+      metrics.forMethod(call.method).calls++
       return fail(call, err)
     }
     run(call, events, false)
@@ -230,8 +230,8 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
 
   function answerMetrics(res: ServerResponse): void {
     metrics.exposition().then(
-      (text) => {
-        res.setHeader('Content-Type', metrics.contentType)
+      ({ contentType, text }) => {
+        res.setHeader('Content-Type', contentType)
         res.end(text)
       },
       (err) => {
