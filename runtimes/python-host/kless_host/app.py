@@ -3,15 +3,16 @@ import json
 import sys
 import threading
 import time
+import traceback
 from numbers import Number
-from typing import Any, Dict, Tuple
+from typing import Any, Callable, Dict, Tuple
 
 import bottle
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from .config import Config
 from .event import BadRequest, BodyTooLarge, InvalidJson, build_event
-from .invoke import FunctionFailed, FunctionTimedOut, Invoker, TooManyRunaways
+from .invoke import FunctionFailed, FunctionTimedOut, Invoker, Slot, TooManyRunaways
 
 CALLS = Counter("function_calls_total", "Number of calls", ["method"])
 FAILURES = Counter("function_failures_total", "Number of exceptions", ["method"])
@@ -52,7 +53,57 @@ def _http_error(status: int, message: str) -> bottle.HTTPError:
     return bottle.HTTPError(status, message)
 
 
-def create_app(config: Config, invoker: Invoker, function_name: str, draining: threading.Event) -> bottle.Bottle:
+TIMEOUT_BODY = b"Timeout while processing the function"
+
+
+def _send_timeout(slot: Slot) -> None:
+    """Answers 408 from the watchdog thread while the request's own thread is still inside the function.
+
+    waitress sends a small answer only when its task ends, and this one has not: the answer is flushed here under the
+    lock waitress's own threads use for that, and the connection closes once it is out, so the client does not queue
+    its next request behind the runaway call.
+    """
+    try:
+        write = slot.start_response("408 Request Timeout", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(TIMEOUT_BODY)))])
+        write(TIMEOUT_BODY)
+        channel = getattr(slot.environ.get("waitress.client_disconnected"), "__self__", None)
+        if channel is not None:
+            with channel.outbuf_lock:
+                channel._flush_some()
+            channel.close_when_flushed = True
+            channel.server.pull_trigger()
+    except Exception:  # the client may be gone; the watchdog must survive that
+        traceback.print_exc(file=sys.stderr)
+
+
+def _discard(_data: bytes) -> None:
+    """The WSGI write callable for an answer that was already sent by the watchdog."""
+
+
+class TimedApp:
+    """Gives every request a Slot, so either the function's own answer or the watchdog's 408 goes out, never both."""
+
+    def __init__(self, app: bottle.Bottle) -> None:
+        self._app = app
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        slot = Slot(start_response, environ)
+        environ["kless.slot"] = slot
+
+        def start_unless_timed_out(status: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], None]:
+            if slot.timed_out:
+                return _discard
+            return start_response(status, headers, exc_info)
+
+        body = self._app(environ, start_unless_timed_out)
+        if slot.timed_out:
+            if hasattr(body, "close"):
+                body.close()
+            return []
+        return body
+
+
+def create_app(config: Config, invoker: Invoker, function_name: str, draining: threading.Event) -> TimedApp:
     """``draining`` is set on SIGTERM: in-flight calls finish while /healthz fails, so no new traffic comes."""
     bottle.BaseRequest.MEMFILE_MAX = config.memfile_max
     app = bottle.Bottle(autojson=False)
@@ -104,14 +155,21 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
             return _http_error(500, "Internal Server Error")
         calls.inc()
         started = time.perf_counter()
+        slot = request.environ["kless.slot"]
+
+        def timed_out(slot: Slot) -> None:
+            failures.inc()
+            duration.observe(time.perf_counter() - started)
+            _send_timeout(slot)
+
+        slot.on_timeout = timed_out
         try:
-            return to_response(invoker.call(event, dict(base_context)))
+            return to_response(invoker.call(slot, event, dict(base_context)))
         except FunctionFailed:
             failures.inc()
             return _http_error(500, "Internal Server Error")
         except FunctionTimedOut:
-            failures.inc()
-            return _http_error(408, "Timeout while processing the function")
+            return ""  # the watchdog has answered and counted it
         except TooManyRunaways:
             failures.inc()
             return _http_error(503, "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways))
@@ -120,8 +178,9 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
             print("Function returned a value that cannot be sent: {}".format(error), file=sys.stderr)
             return _http_error(500, "Internal Server Error")
         finally:
-            duration.observe(time.perf_counter() - started)
+            if not slot.timed_out:
+                duration.observe(time.perf_counter() - started)
 
     app.route("/", "ANY", invoke_function)
     app.route("/<path:path>", "ANY", invoke_function)
-    return app
+    return TimedApp(app)

@@ -91,6 +91,10 @@ class Event(dict):
         return cloud_event
 
 
+def _has_body(environ: Dict[str, Any]) -> bool:
+    return environ.get("CONTENT_LENGTH", "") not in ("", "0") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+
+
 def _mime_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -157,7 +161,7 @@ def build_event(request: bottle.BaseRequest, memfile_max: int, publisher_address
     else:
         fields = _binary_fields(environ)
         # Kyma accepted other bodies of any size: bottle spools large ones to a temporary file.
-        data = request.body.read()
+        data = request.body.read() if _has_body(environ) else b""
     event = Event(fields)
     event["data"] = data
     event["extensions"] = {

@@ -82,7 +82,8 @@ def main() -> None:
         wsgi_app,
         host="0.0.0.0",
         port=config.port,
-        threads=config.threads,
+        # Runaway calls keep their server thread, so there are that many threads more than calls may run at once.
+        threads=config.threads + config.runaway_limit,
         ident="kless",
         connection_limit=1000,
         # Node's limit: a request whose headers exceed 16 KiB gets 431 on every runtime.
