@@ -253,7 +253,8 @@ async function main(): Promise<void> {
     missed += rows.filter((row) => verdict(row).startsWith('MISSED')).length
     print(`${runtime} (Node ${rt.version})`, contenders.map((c) => c.name), rows, options.markdown)
   }
-  console.log(missed ? `\n${missed} target(s) missed` : '\nall targets met')
+  console.log(`\nload average ${loadavg()[0].toFixed(2)} at the end; figures from a machine busy with other work are not comparable`)
+  console.log(missed ? `${missed} target(s) missed` : 'all targets met')
 }
 
 main().catch((err) => {
