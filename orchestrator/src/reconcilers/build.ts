@@ -69,7 +69,7 @@ export async function reconcileBuild(ctx: ControllerContext, pass: Pass, target:
   const stale = jobs.filter((job) => job.metadata?.name !== jobName)
   if (stale.length > 0) {
     for (const job of stale) {
-      await ctx.writer.delete(job)
+      await ctx.writer.delete('batch/v1', 'Job', job)
       ctx.stores.jobs.rememberDeleted(namespace, job.metadata?.name as string)
     }
     draft.set('BuildReady', 'Unknown', 'JobsDeleted', `Old Jobs of Function ${describe(fn)} deleted: ${stale.map((j) => j.metadata?.name).join(', ')}`)

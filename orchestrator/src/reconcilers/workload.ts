@@ -73,7 +73,7 @@ export async function reconcileWorkload(ctx: ControllerContext, pass: Pass, imag
     changed = true
   } else if (!scaling && existingAutoscaler) {
     // minReplicas == maxReplicas: nothing to scale, and a leftover autoscaler would fight the fixed count.
-    await ctx.writer.delete(existingAutoscaler)
+    await ctx.writer.delete('autoscaling/v2', 'HorizontalPodAutoscaler', existingAutoscaler)
     autoscalers.rememberDeleted(namespace, autoscalerName)
   }
   if (changed) return stop()

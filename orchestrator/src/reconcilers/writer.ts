@@ -51,11 +51,14 @@ export class Writer {
     )
   }
 
-  /** Deletes with background propagation (a Job's pods go too); an object already gone is fine. */
-  async delete(object: KubernetesObject): Promise<void> {
+  /**
+   * Deletes with background propagation (a Job's pods go too); an object already gone is fine.
+   * Objects from a list carry no apiVersion and kind, so the caller names them.
+   */
+  async delete(apiVersion: string, kind: string, object: KubernetesObject): Promise<void> {
     try {
       await this.objects.delete(
-        { apiVersion: object.apiVersion, kind: object.kind, metadata: { name: object.metadata?.name, namespace: object.metadata?.namespace } },
+        { apiVersion, kind, metadata: { name: object.metadata?.name, namespace: object.metadata?.namespace } },
         undefined,
         undefined,
         undefined,
