@@ -198,6 +198,26 @@ async function runBody(row: Row, expect: Expect, fn: RunningFunction, spec: Func
       if (withinMs !== undefined && took > withinMs) problems.push(`${row.count} concurrent requests took ${took} ms, limit ${withinMs} ms`)
       break
     }
+    case 'signal': {
+      const { name, afterMs } = row.signal as NonNullable<Row['signal']>
+      const inFlight = send(fn.url, row.request)
+      await sleep(afterMs)
+      fn.signal(name)
+      if (expect.refusesNew) {
+        await sleep(100)
+        const late = await send(fn.url, spec.normalCall ?? {}, 2000)
+        if ('response' in late) problems.push(`a call made after ${name} was still answered (${late.response.status})`)
+      }
+      const forRequest: Expect = { ...expect }
+      delete forRequest.exitCode
+      delete forRequest.refusesNew
+      problems.push(...outcomeProblems(forRequest, await inFlight).map((p) => `the call in flight during ${name}: ${p}`))
+      const code = await exitedWithin(fn, 10000)
+      if (expect.exitCode !== undefined && code !== expect.exitCode) {
+        problems.push(`after ${name} the process should exit with ${expect.exitCode}, ${code === 'running' ? 'it is still running' : `it exited with ${code}`}`)
+      }
+      break
+    }
     case 'raw': {
       const raw = row.raw as NonNullable<Row['raw']>
       const meanwhile = async () => {
@@ -227,9 +247,10 @@ async function runBody(row: Row, expect: Expect, fn: RunningFunction, spec: Func
     const deadline = Date.now() + 3000
     while (sink.received.length === sinkSeen && Date.now() < deadline) await sleep(20)
     const last = sink.received[sink.received.length - 1]
-    if (sink.received.length === sinkSeen || !last) problems.push('the function published nothing to PUBLISHER_PROXY_ADDRESS')
+    if (sink.received.length === sinkSeen || !last) problems.push('nothing arrived at the loopback sink')
     else {
       problems.push(...headerProblems(expect.sink.headers, last.headers).map((p) => `published request: ${p}`))
+      for (const part of list(expect.sink.contains)) if (!last.body.includes(part)) problems.push(`published body should contain ${JSON.stringify(part)}, is ${JSON.stringify(last.body.slice(0, 300))}`)
       if (expect.sink.json !== undefined) {
         try {
           problems.push(...subsetMismatches(expect.sink.json, JSON.parse(last.body)).map((p) => `published body: ${p}`))

@@ -10,6 +10,8 @@ export interface RunningFunction {
   output(): string
   /** Resolves with the exit code when the process ends, for whatever reason. */
   exited: Promise<number | null>
+  /** Sends a signal to the process, as Kubernetes does when it stops a pod. */
+  signal(name: NodeJS.Signals): void
   stop(): Promise<void>
 }
 
@@ -75,7 +77,13 @@ export async function launchProcess(command: string, args: string[], env: Record
     await proc.stop(1000)
     throw new Error(`${(err as Error).message}${exitCode !== undefined ? ` (it exited with ${exitCode})` : ''}\n--- output ---\n${proc.output()}`)
   }
-  return { url, output: proc.output, exited: proc.exited, stop: async () => void (await proc.stop(3000)) }
+  return {
+    url,
+    output: proc.output,
+    exited: proc.exited,
+    signal: (name) => void proc.child.kill(name),
+    stop: async () => void (await proc.stop(3000)),
+  }
 }
 
 function nodeLauncher(runtime: NodeRuntimeName): Launcher {

@@ -41,10 +41,14 @@ export interface Expect {
   atLeastMs?: number
   /** Metric sample → expected increase over the row, e.g. `function_calls_total{method="handler-GET"}: 2`. */
   metrics?: Record<string, number>
-  /** The last request the function published to PUBLISHER_PROXY_ADDRESS. */
-  sink?: { json?: unknown; headers?: HeaderExpect }
+  /** The last request that reached the loopback sink (PUBLISHER_PROXY_ADDRESS, an OTLP endpoint, … set to ${SINK_URL}). */
+  sink?: { json?: unknown; contains?: string | string[]; headers?: HeaderExpect }
   /** raw kind: while the connections are held open, the function still answers its normal call. */
   servesMeanwhile?: boolean
+  /** signal kind: the exit code the process ends with. */
+  exitCode?: number
+  /** signal kind: once signalled, the process takes no new connections. */
+  refusesNew?: boolean
 }
 
 export interface Step {
@@ -59,7 +63,13 @@ export interface RawSpec {
   connections?: number
 }
 
-export type Kind = 'request' | 'sequence' | 'concurrent' | 'raw'
+export interface SignalSpec {
+  name: 'SIGTERM' | 'SIGINT'
+  /** Sent this long after the request went out, while it is in flight. */
+  afterMs: number
+}
+
+export type Kind = 'request' | 'sequence' | 'concurrent' | 'raw' | 'signal'
 
 export interface RuntimeOverride {
   expect?: Expect
@@ -77,6 +87,7 @@ export interface Row {
   steps: Step[]
   count: number
   raw?: RawSpec
+  signal?: SignalSpec
   expect: Expect
   /** The process ends because of this row by design; the runner waits for the exit and starts it again. */
   exits: boolean
@@ -96,9 +107,26 @@ export interface Table {
   rows: Row[]
 }
 
-const ROW_KEYS = ['name', 'function', 'kind', 'env', 'request', 'steps', 'count', 'raw', 'expect', 'exits', 'runtimes', 'only']
-const EXPECT_KEYS = ['status', 'noResponse', 'body', 'contains', 'notContains', 'regex', 'json', 'bytes', 'headers', 'withinMs', 'atLeastMs', 'metrics', 'sink', 'servesMeanwhile']
-const KINDS: Kind[] = ['request', 'sequence', 'concurrent', 'raw']
+const ROW_KEYS = ['name', 'function', 'kind', 'env', 'request', 'steps', 'count', 'raw', 'signal', 'expect', 'exits', 'runtimes', 'only']
+const EXPECT_KEYS = [
+  'status',
+  'noResponse',
+  'body',
+  'contains',
+  'notContains',
+  'regex',
+  'json',
+  'bytes',
+  'headers',
+  'withinMs',
+  'atLeastMs',
+  'metrics',
+  'sink',
+  'servesMeanwhile',
+  'exitCode',
+  'refusesNew',
+]
+const KINDS: Kind[] = ['request', 'sequence', 'concurrent', 'raw', 'signal']
 
 export const DEFAULT_TABLE = join(__dirname, '..', 'cases.yaml')
 export const FUNCTIONS_DIR = join(__dirname, '..', 'functions')
@@ -166,6 +194,13 @@ function checkRow(raw: unknown, index: number, functions: Record<string, Functio
     const spec = raw.raw
     if (!isObject(spec) || !Array.isArray(spec.chunks) || spec.chunks.length === 0) fail(at, 'kind raw needs raw.chunks')
   }
+  if (kind === 'signal') {
+    const spec = raw.signal
+    if (!isObject(spec) || !['SIGTERM', 'SIGINT'].includes(String(spec.name)) || typeof spec.afterMs !== 'number') {
+      fail(at, 'kind signal needs signal: { name: SIGTERM or SIGINT, afterMs: <number> }')
+    }
+    if (raw.exits !== true) fail(at, 'a signal ends the process: say exits: true')
+  }
   const runtimes = (raw.runtimes ?? {}) as Record<string, RuntimeOverride>
   if (!isObject(runtimes)) fail(at, 'runtimes must map a runtime name to overrides')
   for (const [runtime, override] of Object.entries(runtimes)) {
@@ -182,6 +217,7 @@ function checkRow(raw: unknown, index: number, functions: Record<string, Functio
     steps,
     count,
     raw: raw.raw as RawSpec | undefined,
+    signal: raw.signal as SignalSpec | undefined,
     expect: checkExpect(at, raw.expect),
     exits: raw.exits === true,
     runtimes,
