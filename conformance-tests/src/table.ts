@@ -168,10 +168,10 @@ function checkRequest(where: string, value: unknown): RequestSpec {
 function checkRow(raw: unknown, index: number, functions: Record<string, FunctionSpec>, seen: Set<string>): Row {
   const where = `row ${index + 1}`
   if (!isObject(raw)) fail(where, 'each row must be a mapping')
-  checkKeys(where, raw, ROW_KEYS)
   const name = raw.name
   if (typeof name !== 'string' || !name) fail(where, 'name is required')
   const at = `row ${index + 1} "${name}"`
+  checkKeys(at, raw, ROW_KEYS)
   if (seen.has(name)) fail(at, 'duplicate name; names identify the tap subtests')
   seen.add(name)
   const fn = raw.function
