@@ -67,6 +67,7 @@ def main() -> None:
     handler = load_handler(config)
 
     import waitress
+    from waitress import wasyncore
 
     # waitress warns about every queued request under load; that is normal operation for a function.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -95,7 +96,9 @@ def main() -> None:
         if draining.is_set():
             return
         draining.set()
-        server.accepting = False
+        # Only the listening socket closes, so new connections are refused at once; the dispatcher's trigger stays
+        # open because the worker threads wake the event loop through it while they finish.
+        wasyncore.dispatcher.close(server)
         print("kless: {} received, finishing requests in progress".format(signal.Signals(signum).name), flush=True)
         threading.Thread(target=drain_then_exit, args=(server, config.timeout), daemon=True).start()
 

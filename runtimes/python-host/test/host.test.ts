@@ -3,6 +3,7 @@
 // The HTTP contract itself is in the shared conformance table (conformance-tests/).
 import { execFile } from 'child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import { connect } from 'net'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
@@ -113,11 +114,18 @@ for (const runtime of RUNTIMES) {
     t.match(metrics, /function_failures_total\{method="handler-GET"\} 3\.0/, 'timeouts and refusals count as failures')
   })
 
-  t.test(`${runtime}: SIGTERM lets calls in progress finish, then exits 0`, async (t) => {
+  t.test(`${runtime}: SIGTERM refuses new connections, lets calls in progress finish, then exits 0`, async (t) => {
     const { host, url } = await serving(runtime, { 'handler.py': SLEEPY })
     const inFlight = fetch(`${url}/?sleep=0.8`)
     await new Promise((resolve) => setTimeout(resolve, 200))
     host.child.kill('SIGTERM')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(url).port), '127.0.0.1')
+      socket.on('connect', () => (socket.destroy(), resolve('connected')))
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
+    })
+    t.equal(refused, 'ECONNREFUSED', 'a new connection is refused at once')
     const answer = await inFlight
     t.equal(answer.status, 200)
     t.equal(await answer.text(), 'slept 0.8')
