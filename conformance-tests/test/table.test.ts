@@ -21,7 +21,7 @@ t.test('the shipped table loads, with at least 60 uniquely named rows', async (t
 
 t.test('table mistakes are reported with the row they are in', async (t) => {
   const load = (rows: string) => () => loadTable(tableFile(HEAD + rows), FUNCTIONS_DIR)
-  t.throws(load('  - { name: a, function: echo, expct: {} }\n'), /row 1 "a" unknown key "expct"/)
+  t.throws(load('  - { name: a, function: echo, expct: {} }\n'), /row 1 "a": unknown key "expct"/)
   t.throws(load('  - { name: a, function: nowhere }\n'), /function "nowhere" is not declared/)
   t.throws(load('  - { name: a, function: echo, kind: soak }\n'), /kind "soak" is not one of/)
   t.throws(load('  - { name: a, function: echo }\n  - { name: a, function: echo }\n'), /row 2 "a": duplicate name/)
