@@ -6,8 +6,6 @@ import { Span, traceHeadersOf } from './tracing'
 /** What a function's `event` needs from the host beyond the request itself. */
 export interface EventEnvironment {
   publisherProxyAddress: string | undefined
-  /** Makes request and response Express objects; called when the function first reaches for them. */
-  loadExpress(): void
 }
 
 type Header = string | string[] | undefined
@@ -15,8 +13,6 @@ type Header = string | string[] | undefined
 // Symbol keys stay out of Object.keys and JSON.stringify, keeping the event's visible shape that of 1.x.
 const environmentKey = Symbol('environment')
 const spanKey = Symbol('span')
-const requestKey = Symbol('request')
-const responseKey = Symbol('response')
 
 /**
  * The `event` argument. Its own enumerable keys are exactly those of the 1.x runtime, in the same order,
@@ -34,8 +30,6 @@ export class FunctionEvent {
   extensions: { request: IncomingMessage; response: ServerResponse }
   private readonly [environmentKey]: EventEnvironment
   private readonly [spanKey]: Span | undefined
-  private readonly [requestKey]: IncomingMessage
-  private readonly [responseKey]: ServerResponse
 
   constructor(attributes: EventAttributes, request: IncomingMessage, response: ServerResponse, environment: EventEnvironment, span: Span | undefined) {
     this['ce-type'] = attributes.type
@@ -45,40 +39,29 @@ export class FunctionEvent {
     this['ce-id'] = attributes.id
     this['ce-time'] = attributes.time
     this.data = attributes.data
-    this.extensions = {
-      get request() {
-        environment.loadExpress()
-        return request
-      },
-      get response() {
-        environment.loadExpress()
-        return response
-      },
-    }
+    this.extensions = { request, response }
     this[environmentKey] = environment
     this[spanKey] = span
-    this[requestKey] = request
-    this[responseKey] = response
   }
 
   /** Trace headers of the incoming request; with OpenTelemetry on, `traceparent` names this invocation's span. */
   get tracing(): Record<string, string> {
-    const headers = traceHeadersOf(this[requestKey].headers)
+    const headers = traceHeadersOf(this.extensions.request.headers)
     const span = this[spanKey]
     if (span) headers.traceparent = span.traceparent
     return headers
   }
 
   setResponseHeader(name: string, value: string | number | string[]): void {
-    this[responseKey].setHeader(name, value)
+    this.extensions.response.setHeader(name, value)
   }
 
   setResponseContentType(type: string): void {
-    this[responseKey].setHeader('Content-Type', type)
+    this.extensions.response.setHeader('Content-Type', type)
   }
 
   setResponseStatus(status: number): void {
-    this[responseKey].statusCode = status
+    this.extensions.response.statusCode = status
   }
 
   /**

@@ -13,9 +13,32 @@ export interface ExpressObjects {
  * costs nothing extra and Express's router and middleware never run.
  *
  * Express itself (about 17 MB and tens of milliseconds to load) is loaded the first time anything needs it:
- * a function reading `event.extensions`, or a return value sent with `res.json`. Until then the chains end
- * in Node's own prototypes; loading Express splices its prototypes in for all objects, existing ones too.
+ * a function touching an Express member (`req.query`, `req.get`, `res.status`, …), or a return value sent
+ * with `res.json`. Until then the chains end in Node's own prototypes, with placeholders for Express's
+ * members that load it on first access; loading splices Express's prototypes in for all objects, existing
+ * ones too, and removes the placeholders.
  */
+// The members Express 4 adds to requests and responses (lib/request.js, lib/response.js). Express 4's API
+// is frozen; the host's tests check this list against the pinned express.
+export const EXPRESS_REQUEST_MEMBERS = ['header', 'get', 'accepts', 'acceptsEncodings', 'acceptsEncoding', 'acceptsCharsets', 'acceptsCharset', 'acceptsLanguages', 'acceptsLanguage', 'range', 'param', 'is', 'protocol', 'secure', 'ip', 'ips', 'subdomains', 'path', 'hostname', 'host', 'fresh', 'stale', 'xhr']
+export const EXPRESS_RESPONSE_MEMBERS = ['status', 'links', 'send', 'json', 'jsonp', 'sendStatus', 'sendFile', 'sendfile', 'download', 'type', 'contentType', 'format', 'attachment', 'append', 'header', 'set', 'get', 'clearCookie', 'cookie', 'location', 'redirect', 'vary', 'render']
+
+function addPlaceholders(layer: object, members: string[], load: () => void): void {
+  for (const name of members) {
+    Object.defineProperty(layer, name, {
+      configurable: true,
+      get(this: Record<string, unknown>) {
+        load()
+        return this[name]
+      },
+      set(this: Record<string, unknown>, value: unknown) {
+        load()
+        this[name] = value
+      },
+    })
+  }
+}
+
 export function expressObjects(): ExpressObjects {
   const query = Symbol('query')
   const locals = Symbol('locals')
@@ -23,7 +46,7 @@ export function expressObjects(): ExpressObjects {
   let parseQuery: ((search: string) => unknown) | undefined
 
   // Express fills req.query in its query middleware; here it is parsed on first read instead.
-  const requestLayer = Object.create(IncomingMessage.prototype, {
+  const requestLayer: Record<string, unknown> = Object.create(IncomingMessage.prototype, {
     query: {
       configurable: true,
       get(this: IncomingMessage & Slots) {
@@ -40,7 +63,7 @@ export function expressObjects(): ExpressObjects {
       },
     },
   })
-  const responseLayer = Object.create(ServerResponse.prototype, {
+  const responseLayer: Record<string, unknown> = Object.create(ServerResponse.prototype, {
     locals: {
       configurable: true,
       get(this: Slots) {
@@ -58,10 +81,14 @@ export function expressObjects(): ExpressObjects {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, see above
     const express = require('express') as typeof import('express')
     const app = express()
+    for (const name of EXPRESS_REQUEST_MEMBERS) delete requestLayer[name]
+    for (const name of EXPRESS_RESPONSE_MEMBERS) delete responseLayer[name]
     Object.setPrototypeOf(requestLayer, app.request)
     Object.setPrototypeOf(responseLayer, app.response)
     parseQuery = app.get('query parser fn') as (search: string) => unknown
   }
+  addPlaceholders(requestLayer, EXPRESS_REQUEST_MEMBERS, load)
+  addPlaceholders(responseLayer, EXPRESS_RESPONSE_MEMBERS, load)
 
   class Request extends IncomingMessage {}
   class Response extends ServerResponse {}

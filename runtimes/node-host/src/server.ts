@@ -68,7 +68,7 @@ export function createHost(parts: HostParts): { server: Server; shutdown(graceMs
   const { config, loaded, metrics, watchdog, exporter } = parts
   const timeoutMs = config.timeoutSeconds * 1000
   const { Request, Response, load: loadExpress } = expressObjects()
-  const eventEnvironment = { publisherProxyAddress: config.publisherProxyAddress, loadExpress }
+  const eventEnvironment = { publisherProxyAddress: config.publisherProxyAddress }
 
   function record(call: Invocation, failed: boolean): void {
     call.done = true
