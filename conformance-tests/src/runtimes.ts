@@ -64,18 +64,14 @@ export async function launchProcess(command: string, args: string[], env: Record
   const proc = start(command, args, { env: { ...env, FUNC_PORT: String(port) } })
   let exitCode: number | null | undefined
   proc.exited.then((code) => (exitCode = code))
+  const describe = () => `${command} ${args.join(' ')} to answer /healthz`
   try {
-    await waitFor(
-      async () => {
-        if (exitCode !== undefined) throw new Error('exited')
-        return healthy(url)
-      },
-      30000,
-      () => `${command} ${args.join(' ')} to answer /healthz`,
-    )
+    // An exit ends the wait at once: a process that cannot start is reported with its output, not after 30 s.
+    await waitFor(async () => exitCode !== undefined || healthy(url), 30000, describe)
+    if (exitCode !== undefined) throw new Error(`${describe()}: it exited with ${exitCode} first`)
   } catch (err) {
     await proc.stop(1000)
-    throw new Error(`${(err as Error).message}${exitCode !== undefined ? ` (it exited with ${exitCode})` : ''}\n--- output ---\n${proc.output()}`)
+    throw new Error(`${(err as Error).message}\n--- output ---\n${proc.output()}`)
   }
   return {
     url,
