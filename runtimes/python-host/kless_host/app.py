@@ -11,7 +11,7 @@ import bottle
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
 from .config import Config
-from .event import BadRequest, BodyTooLarge, InvalidJson, build_event
+from .event import BadRequest, BodyTooLarge, InvalidJson, build_events
 from .invoke import FunctionFailed, FunctionTimedOut, Invoker, Slot, TooManyRunaways
 
 CALLS = Counter("function_calls_total", "Number of calls", ["method"])
@@ -47,6 +47,18 @@ def _plain_error_page(error: bottle.HTTPError) -> str:
     """The reason as plain text, the same on every runtime, instead of bottle's HTML page echoing the URL."""
     bottle.response.content_type = "text/plain; charset=utf-8"
     return str(error.body)
+
+
+def _batch_value(value: Any) -> Any:
+    """One result in the JSON array answering a CloudEvents batch."""
+    if isinstance(value, bottle.HTTPResponse):
+        body = value.body.encode() if isinstance(value.body, str) else value.body
+        if value.content_type.startswith("application/json") and body:
+            return json.loads(body)
+        value = body
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    return value
 
 
 def _http_error(status: int, message: str) -> bottle.HTTPError:
@@ -143,7 +155,7 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         calls, failures, duration = metrics_for(bottle.request.method)
         request = bottle.BaseRequest(bottle.request.environ)
         try:
-            event = build_event(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
+            events, batch = build_events(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
         except BodyTooLarge:
             return _http_error(413, "Request entity too large: a JSON body may have at most FUNC_MEMFILE_MAX={} bytes".format(config.memfile_max))
         except BadRequest as error:
@@ -153,7 +165,7 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
             failures.inc()
             print("Invalid JSON body: {}".format(error), file=sys.stderr)
             return _http_error(500, "Internal Server Error")
-        calls.inc()
+        calls.inc(len(events))
         started = time.perf_counter()
         slot = request.environ["kless.slot"]
 
@@ -164,7 +176,9 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
 
         slot.on_timeout = timed_out
         try:
-            return to_response(invoker.call(slot, event, dict(base_context)))
+            if batch:
+                return _json_response([_batch_value(value) for value in invoker.call_each(slot, events, dict(base_context))])
+            return to_response(invoker.call(slot, events[0], dict(base_context)))
         except FunctionFailed:
             failures.inc()
             return _http_error(500, "Internal Server Error")

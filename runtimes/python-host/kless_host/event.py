@@ -2,7 +2,7 @@
 import base64
 import json
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import bottle
 
@@ -117,11 +117,13 @@ def _parse_json(body: bytes) -> Any:
         raise InvalidJson(str(error)) from None
 
 
-def _batch(body: bytes) -> Any:
-    events = _parse_json(body)
-    if not isinstance(events, list):
-        raise BadRequest("a CloudEvents batch must be a JSON array, got {}".format(type(events).__name__))
-    return events
+def _batch(body: bytes) -> List[Tuple[Dict[str, Optional[str]], Any]]:
+    items = _parse_json(body)
+    if not isinstance(items, list):
+        raise BadRequest("a CloudEvents batch must be a JSON array, got {}".format(type(items).__name__))
+    if not items:
+        raise BadRequest("the CloudEvents batch is empty")
+    return [_structured(json.dumps(item).encode(), "CloudEvent: event {} of the batch".format(index)) for index, item in enumerate(items)]
 
 
 def _binary_fields(environ: Dict[str, Any]) -> Dict[str, Optional[str]]:
@@ -129,45 +131,47 @@ def _binary_fields(environ: Dict[str, Any]) -> Dict[str, Optional[str]]:
     return {field: environ.get(key) for field, key in _CE_ENVIRON_KEYS}
 
 
-def _structured(request: bottle.BaseRequest, body: bytes) -> Tuple[Dict[str, Optional[str]], Any]:
+def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[str, Optional[str]], Any]:
     # Imported on first use: the SDK is only needed for structured mode and slows every cold start otherwise.
     from cloudevents.exceptions import GenericException
     from cloudevents.http import from_http
 
     try:
-        cloud_event = from_http({"content-type": request.content_type}, body)
+        cloud_event = from_http({"content-type": "application/cloudevents+json"}, body)
     except (GenericException, ValueError, TypeError, KeyError) as error:
-        raise BadRequest("malformed structured CloudEvent: {}".format(error)) from None
+        raise BadRequest("malformed {}: {}".format(what, error)) from None
     attributes = cloud_event.get_attributes()
     fields = {field: attributes.get(attribute) for field, attribute in STRUCTURED_ATTRIBUTES}
     # The SDK stamps the current time on an event that has none; the function must see the event as sent.
     fields["ce-time"] = json.loads(body).get("time")
     if fields["ce-time"] is not None and not RFC3339.match(str(fields["ce-time"])):
-        raise BadRequest("malformed structured CloudEvent: time {!r} is not an RFC 3339 timestamp".format(fields["ce-time"]))
+        raise BadRequest("malformed {}: time {!r} is not an RFC 3339 timestamp".format(what, fields["ce-time"]))
     return fields, cloud_event.data
 
 
-def build_event(request: bottle.BaseRequest, memfile_max: int, publisher_address: Optional[str], timeout: float) -> Event:
+def build_events(request: bottle.BaseRequest, memfile_max: int, publisher_address: Optional[str], timeout: float) -> Tuple[List[Event], bool]:
+    """The events a request carries: one, or each event of a CloudEvents batch (then the flag is True)."""
     mime = _mime_type(request.content_type)
     environ = request.environ
     if mime == "application/json":
-        fields = _binary_fields(environ)
-        data = _parse_json(_read_limited(request, memfile_max))
+        contents = [(_binary_fields(environ), _parse_json(_read_limited(request, memfile_max)))]
     elif mime == "application/cloudevents+json":
-        fields, data = _structured(request, _read_limited(request, memfile_max))
+        contents = [_structured(_read_limited(request, memfile_max))]
     elif mime == "application/cloudevents-batch+json":
-        fields = dict.fromkeys(CE_FIELDS)
-        data = _batch(_read_limited(request, memfile_max))
+        contents = _batch(_read_limited(request, memfile_max))
     else:
-        fields = _binary_fields(environ)
         # Kyma accepted other bodies of any size: bottle spools large ones to a temporary file.
-        data = request.body.read() if _has_body(environ) else b""
-    event = Event(fields)
-    event["data"] = data
-    event["extensions"] = {
+        contents = [(_binary_fields(environ), request.body.read() if _has_body(environ) else b"")]
+    extensions = {
         "request": request,
         "tracing": {name: environ[key] for name, key in _TRACE_ENVIRON_KEYS if key in environ},
     }
-    event._publisher_address = publisher_address
-    event._timeout = timeout
-    return event
+    events = []
+    for fields, data in contents:
+        event = Event(fields)
+        event["data"] = data
+        event["extensions"] = extensions
+        event._publisher_address = publisher_address
+        event._timeout = timeout
+        events.append(event)
+    return events, mime == "application/cloudevents-batch+json"

@@ -4,7 +4,7 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 Handler = Callable[[Any, Dict[str, Any]], Any]
 
@@ -78,6 +78,14 @@ class Invoker:
         return self._runaways >= self._runaway_limit
 
     def call(self, slot: Slot, event: Any, context: Dict[str, Any]) -> Any:
+        return self._run(slot, self._handler, event, context)
+
+    def call_each(self, slot: Slot, events: List[Any], context: Dict[str, Any]) -> List[Any]:
+        """The function once per event of a batch, in order, all within one FUNC_TIMEOUT."""
+        handler = self._handler
+        return self._run(slot, lambda batch, each_context: [handler(event, each_context) for event in batch], events, context)
+
+    def _run(self, slot: Slot, function: Handler, argument: Any, context: Dict[str, Any]) -> Any:
         if self.saturated:
             raise TooManyRunaways()
         self._calls.get()
@@ -85,7 +93,7 @@ class Invoker:
         self._active[id(slot)] = slot
         failed = False
         try:
-            value = _call_logging_errors(self._handler, event, context)
+            value = _call_logging_errors(function, argument, context)
         except FunctionFailed:
             failed = True
         if not slot.claim():
