@@ -44,11 +44,11 @@ def load_handler(config: Config) -> Callable[..., Any]:
     return handler
 
 
-def drain_then_exit(server: Any, deadline_seconds: float) -> None:
-    """Waits for requests in progress (up to FUNC_TIMEOUT), lets their answers go out, then exits 0."""
+def drain_then_exit(server: Any, invoker: Invoker, deadline_seconds: float) -> None:
+    """Waits for requests in progress (up to FUNC_TIMEOUT; runaway calls are not waited for), lets their answers go out, then exits 0."""
     dispatcher = server.task_dispatcher
     deadline = time.monotonic() + deadline_seconds
-    while (dispatcher.active_count or dispatcher.queue) and time.monotonic() < deadline:
+    while (dispatcher.active_count > invoker.runaways or dispatcher.queue) and time.monotonic() < deadline:
         time.sleep(0.02)
     flushed_by = time.monotonic() + FLUSH_GRACE_SECONDS
     while any(channel.total_outbufs_len for channel in list(server.active_channels.values())) and time.monotonic() < flushed_by:
@@ -74,7 +74,7 @@ def main() -> None:
     draining = threading.Event()
     invoker = Invoker(handler, config.timeout, config.threads, config.runaway_limit)
     app = create_app(config, invoker, getattr(handler, "__name__", config.handler_name), draining)
-    wsgi_app = app
+    wsgi_app: Callable[..., Any] = app
     if config.access_log:
         from .access_log import AccessLog
 
@@ -100,7 +100,7 @@ def main() -> None:
         # open because the worker threads wake the event loop through it while they finish.
         wasyncore.dispatcher.close(server)
         print("kless: {} received, finishing requests in progress".format(signal.Signals(signum).name), flush=True)
-        threading.Thread(target=drain_then_exit, args=(server, config.timeout), daemon=True).start()
+        threading.Thread(target=drain_then_exit, args=(server, invoker, config.timeout), daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)

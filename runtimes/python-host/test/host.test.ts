@@ -80,8 +80,14 @@ for (const runtime of RUNTIMES) {
   })
 
   t.test(`${runtime}: configuration reaches the function and the server`, async (t) => {
-    const { url } = await serving(runtime, { 'handler.py': 'def main(event, context):\n    return context\n' }, { FUNC_TIMEOUT: '7.5', FUNC_MEMORY_LIMIT: '128Mi' })
-    t.same(await (await fetch(url)).json(), { 'function-name': 'main', timeout: 7.5, runtime, 'memory-limit': '128Mi' })
+    const { host, url } = await serving(
+      runtime,
+      { 'handler.py': 'def main(event, context):\n    return context\n' },
+      { FUNC_TIMEOUT: '7.5', FUNC_MEMORY_LIMIT: '128Mi', KYMA_INTERNAL_LOGGER_ENABLED: 'false' },
+    )
+    t.same(await (await fetch(`${url}/logged?x=1`)).json(), { 'function-name': 'main', timeout: 7.5, runtime, 'memory-limit': '128Mi' })
+    await waitFor(async () => /"GET \/logged\?x=1 HTTP\/1\.1" 200 \d+ "-" "/.test(host.output()), 2000, () => `an access log line in:\n${host.output()}`)
+    t.pass('any KYMA_INTERNAL_LOGGER_ENABLED value, even "false", turns on the combined access log, as in Kyma')
   })
 
   t.test(`${runtime}: FUNC_THREADS (or CHERRYPY_NUMTHREADS) bounds concurrent calls`, async (t) => {
