@@ -101,12 +101,14 @@ export async function preparePythonRuntime(runtime: PythonRuntimeName): Promise<
 
 /**
  * Installs the function's requirements.txt (if it lists anything) for the runtime, as the function build does into
- * the image, and returns the PYTHONPATH the controller would set. Cached by runtime and file content.
+ * the image, and returns the PYTHONPATH that puts them on sys.path. Cached by runtime and file content.
  */
 export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: string): Promise<Record<string, string>> {
   const requirementsFile = join(functionDir, 'requirements.txt')
   const listed = existsSync(requirementsFile) && /^\s*[^#\s]/m.test(readFileSync(requirementsFile, 'utf8'))
-  if (!listed) return { PYTHONPATH: functionDir }
+  // The function folder itself is not put on PYTHONPATH: the host appends it to sys.path, after the standard
+  // library, so a function file cannot shadow a module the host needs.
+  if (!listed) return {}
   const target = cacheDir('python-function-deps', `${runtime.version}-${digest([readFileSync(requirementsFile)])}`)
   const ready = join(target, '.installed')
   if (!existsSync(ready)) {
@@ -118,7 +120,7 @@ export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: str
       writeFileSync(ready, new Date().toISOString())
     })
   }
-  return { PYTHONPATH: `${join(target, 'site-packages')}:${functionDir}` }
+  return { PYTHONPATH: join(target, 'site-packages') }
 }
 
 /** A console script of a PyPI tool (`vermin`, `ruff`) at a pinned version, in a cached venv of the newest runtime's Python. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
 import { promisify } from 'util'
-import { freePort, preparePythonRuntime, pythonTool, PythonRuntimeName, start, Started, waitFor } from '../../../testkit/src'
+import { freePort, preparePythonRuntime, pythonFunctionEnv, pythonTool, PythonRuntimeName, start, Started, waitFor } from '../../../testkit/src'
 
 const run = promisify(execFile)
 const hostDir = join(__dirname, '..')
@@ -33,8 +33,9 @@ function functionDir(files: Record<string, string>): string {
 async function launch(runtime: PythonRuntimeName, files: Record<string, string>, env: Record<string, string> = {}) {
   const rt = await preparePythonRuntime(runtime)
   const port = await freePort()
+  const dir = functionDir(files)
   const host = start(rt.python, rt.args, {
-    env: { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir(files), FUNC_PORT: String(port), MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...env },
+    env: { ...rt.env, ...(await pythonFunctionEnv(rt, dir)), KUBELESS_INSTALL_VOLUME: dir, FUNC_PORT: String(port), MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...env },
   })
   t.teardown(() => host.stop(1000))
   return { host, url: `http://127.0.0.1:${port}` }
@@ -88,6 +89,14 @@ for (const runtime of RUNTIMES) {
     t.same(await (await fetch(`${url}/logged?x=1`)).json(), { 'function-name': 'main', timeout: 7.5, runtime, 'memory-limit': '128Mi' })
     await waitFor(async () => /"GET \/logged\?x=1 HTTP\/1\.1" 200 \d+ "-" "/.test(host.output()), 2000, () => `an access log line in:\n${host.output()}`)
     t.pass('any KYMA_INTERNAL_LOGGER_ENABLED value, even "false", turns on the combined access log, as in Kyma')
+  })
+
+  t.test(`${runtime}: the function's requirements.txt is installed and importable`, async (t) => {
+    const { url } = await serving(runtime, {
+      'requirements.txt': 'six==1.16.0\n',
+      'handler.py': 'import six\n\ndef main(event, context):\n    return six.__version__\n',
+    })
+    t.equal(await (await fetch(url)).text(), '1.16.0')
   })
 
   t.test(`${runtime}: FUNC_THREADS (or CHERRYPY_NUMTHREADS) bounds concurrent calls`, async (t) => {
