@@ -11,6 +11,19 @@ function newer(a: KubernetesObject, b: KubernetesObject): boolean {
   }
 }
 
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration'
+
+/**
+ * Drops what the controller never reads but the cache would hold for every object: managedFields and
+ * kubectl's copy of the whole object. They are most of a cached object's size (the Function's source twice).
+ */
+function slim(obj: KubernetesObject): void {
+  const metadata = obj.metadata
+  if (!metadata) return
+  delete metadata.managedFields
+  if (metadata.annotations?.[LAST_APPLIED] !== undefined) delete metadata.annotations[LAST_APPLIED]
+}
+
 /**
  * A watch-fed cache of one kind (an informer) plus the controller's own recent writes.
  * The informer lags behind our writes by a watch event; reading our own writes avoids acting twice on
@@ -31,6 +44,9 @@ export class Store<T extends KubernetesObject> {
     private readonly log: (message: string) => void = () => {},
   ) {
     this.informer = makeInformer(kc, path, list, labelSelector)
+    // Registered first, so every cached object is slimmed before anything else sees it.
+    this.informer.on('add', slim)
+    this.informer.on('update', slim)
     // Keep the written overlay only until the watch has caught up with it.
     const settle = (obj: T) => {
       const key = keyOf(obj.metadata?.namespace, obj.metadata?.name)

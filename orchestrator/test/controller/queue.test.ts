@@ -3,47 +3,40 @@ import { TerminalError, WorkQueue } from '../../src/controller/queue.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A reconcile that takes 20 ms and records how many ran at the same time. */
+function concurrencyProbe() {
+  const probe = { running: 0, maxRunning: 0, runs: 0 }
+  const reconcile = async () => {
+    probe.running++
+    probe.maxRunning = Math.max(probe.maxRunning, probe.running)
+    probe.runs++
+    await sleep(20)
+    probe.running--
+    return {}
+  }
+  return { probe, reconcile }
+}
+
 t.test('one key never runs twice at once; an add while it runs reruns it once afterwards', async (t) => {
-  let running = 0
-  let maxRunning = 0
-  let runs = 0
-  const queue = new WorkQueue(
-    async () => {
-      running++
-      maxRunning = Math.max(maxRunning, running)
-      runs++
-      await sleep(20)
-      running--
-      return {}
-    },
-    { workers: 4 },
-  )
+  const { probe, reconcile } = concurrencyProbe()
+  const queue = new WorkQueue(reconcile, { workers: 4 })
   queue.add('a')
   await sleep(5)
   queue.add('a')
   queue.add('a')
   await sleep(5)
   await queue.drained()
-  t.equal(maxRunning, 1)
-  t.equal(runs, 2)
+  t.equal(probe.maxRunning, 1)
+  t.equal(probe.runs, 2)
 })
 
 t.test('different keys run in parallel up to the worker count', async (t) => {
-  let running = 0
-  let maxRunning = 0
-  const queue = new WorkQueue(
-    async () => {
-      running++
-      maxRunning = Math.max(maxRunning, running)
-      await sleep(20)
-      running--
-      return {}
-    },
-    { workers: 3 },
-  )
+  const { probe, reconcile } = concurrencyProbe()
+  const queue = new WorkQueue(reconcile, { workers: 3 })
   for (const key of ['a', 'b', 'c', 'd', 'e']) queue.add(key)
   await queue.drained()
-  t.equal(maxRunning, 3)
+  t.equal(probe.maxRunning, 3)
+  t.equal(probe.runs, 5)
 })
 
 t.test('failures retry with growing backoff; terminal errors do not retry', async (t) => {
