@@ -1,4 +1,4 @@
-import { randomBytes } from 'crypto'
+import type * as Crypto from 'crypto'
 import { IncomingHttpHeaders } from 'http'
 import { post } from './http-client'
 
@@ -24,12 +24,18 @@ export function traceHeadersOf(headers: IncomingHttpHeaders): Record<string, str
   return found
 }
 
+// Spans exist only with an OTLP endpoint configured; functions without one never load crypto for them.
+function randomHex(bytes: number): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  return (require('crypto') as typeof Crypto).randomBytes(bytes).toString('hex')
+}
+
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/
 
 /** One server span per invocation; only created when an OTLP endpoint is configured. */
 export class Span {
   readonly traceId: string
-  readonly spanId = randomBytes(8).toString('hex')
+  readonly spanId = randomHex(8)
   readonly parentSpanId: string | undefined
   private readonly sampledFlags: string
   private readonly startNanos = BigInt(Date.now()) * BigInt(1e6)
@@ -51,7 +57,7 @@ export class Span {
       this.parentSpanId = typeof incoming['x-b3-spanid'] === 'string' ? incoming['x-b3-spanid'] : undefined
       this.sampledFlags = incoming['x-b3-sampled'] === '0' ? '00' : '01'
     } else {
-      this.traceId = randomBytes(16).toString('hex')
+      this.traceId = randomHex(16)
       this.parentSpanId = undefined
       this.sampledFlags = '01'
     }

@@ -4,9 +4,9 @@ import { Socket } from 'net'
 import { EXPRESS_REQUEST_MEMBERS, EXPRESS_RESPONSE_MEMBERS, expressObjects } from '../src/express-objects'
 
 t.test('the placeholder lists name exactly the members Express 4 adds', async (t) => {
-  const own = (path: string) => Object.getOwnPropertyNames(require(path)).sort()
-  t.same([...EXPRESS_REQUEST_MEMBERS].sort(), own('express/lib/request'))
-  t.same([...EXPRESS_RESPONSE_MEMBERS].sort(), own('express/lib/response'))
+  const own = async (path: string) => Object.getOwnPropertyNames((await import(path)).default).sort()
+  t.same([...EXPRESS_REQUEST_MEMBERS].sort(), await own('express/lib/request.js'))
+  t.same([...EXPRESS_RESPONSE_MEMBERS].sort(), await own('express/lib/response.js'))
 })
 
 t.test('request and response become Express objects on first use of an Express member', async (t) => {
