@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs'
 import Module from 'module'
-import { dirname, join } from 'path'
+import { join } from 'path'
 import { pathToFileURL } from 'url'
 import { HostConfig } from './config'
 
@@ -14,8 +14,9 @@ export type LoadedFunction = { handler: FunctionHandler; error?: undefined } | {
  * declaring them. Node reads NODE_PATH only at start, hence the re-initialisation.
  */
 function extendModulePaths(config: HostConfig): void {
-  const hostModules = dirname(dirname(require.resolve('express/package.json')))
-  const entries = [join(config.functionDir, 'node_modules'), ...(process.env.NODE_PATH || '').split(':').filter(Boolean), hostModules]
+  // The folders Node searches for the host's own packages, already computed: no file system lookups.
+  const hostModules = module.paths
+  const entries = [join(config.functionDir, 'node_modules'), ...(process.env.NODE_PATH || '').split(':').filter(Boolean), ...hostModules]
   process.env.NODE_PATH = Array.from(new Set(entries)).join(':')
   ;(Module as unknown as { _initPaths(): void })._initPaths()
 }
