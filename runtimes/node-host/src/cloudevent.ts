@@ -14,6 +14,7 @@ export interface EventAttributes {
 }
 
 const REQUIRED = ['id', 'source', 'specversion', 'type']
+const SPEC_VERSIONS = ['1.0', '0.3']
 
 let sdk: typeof CloudEventsModule | undefined
 
@@ -32,6 +33,10 @@ function fromObject(value: unknown, where: string): EventAttributes {
   // The SDK invents an id and a time when they are missing; the spec requires these four, so check first.
   const missing = REQUIRED.filter((name) => attributes[name] === undefined || attributes[name] === '')
   if (missing.length > 0) throw new MalformedCloudEvent(`${where} lacks the required attribute${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`)
+  // The SDK validates an unknown version against the 0.3 schema and lets it pass.
+  if (!SPEC_VERSIONS.includes(String(attributes.specversion))) {
+    throw new MalformedCloudEvent(`${where} has specversion ${JSON.stringify(attributes.specversion)}; supported: ${SPEC_VERSIONS.join(', ')}`)
+  }
   if (attributes.data !== undefined && attributes.data_base64 !== undefined) {
     throw new MalformedCloudEvent(`${where} has both data and data_base64`)
   }
