@@ -1,4 +1,4 @@
-import type { Function, Runtime } from '../api/types.js'
+import type { Function } from '../api/types.js'
 import { RUNTIMES } from '../api/types.js'
 import { TerminalError, type ReconcileResult } from '../controller/queue.js'
 import { imageName, imageTag } from '../resources/image.js'
@@ -28,7 +28,8 @@ export async function reconcileFunction(ctx: ControllerContext, key: string): Pr
   const runtime = requestedRuntime(fn)
   const profile = runtimeProfile(runtime)
   const draft = new StatusDraft(fn)
-  draft.status.runtime = runtime as Runtime
+  // status.runtime only ever holds a runtime the API accepts; a write with any other would fail as a whole.
+  if (profile) draft.status.runtime = profile.runtime
   try {
     if (!profile) {
       draft.set(

