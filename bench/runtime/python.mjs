@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
-const { freePort, preparePythonRuntime } = require(join(here, '..', '..', 'testkit', 'dist', 'index.js'))
+const { freePort, functionEnv, preparePythonRuntime } = require(join(here, '..', '..', 'testkit', 'dist', 'index.js'))
 
 const runtimes = (process.argv[2] || 'python38,python312').split(',')
 const seconds = Number(process.argv[3] || 3)
@@ -64,7 +64,7 @@ try {
     const rt = await preparePythonRuntime(runtime)
     const contenders = {
       'raw WSGI': [rt.python, [join(here, 'python-raw-wsgi.py')], rt.env],
-      'kless host': [rt.python, rt.args, { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir, MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime }],
+      'kless host': [rt.python, rt.args, { ...rt.env, ...functionEnv(runtime, functionDir) }],
     }
     // Both servers stay up and take turns, best of ROUNDS each: the machine is shared, so load comes and goes.
     const servers = {}

@@ -1,4 +1,4 @@
-import { freePort, start, waitFor } from '@kless/testkit'
+import { freePort, functionEnv, start, waitFor } from '@kless/testkit'
 import { prepareNodeRuntime, NodeRuntimeName } from '@kless/testkit/dist/node-runtime'
 import { preparePythonRuntime, pythonFunctionEnv, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
 import { get } from 'http'
@@ -89,11 +89,8 @@ function nodeLauncher(runtime: NodeRuntimeName): Launcher {
     const rt = await prepared
     return launchProcess(rt.node, rt.args, {
       ...rt.env,
-      KUBELESS_INSTALL_VOLUME: functionDir,
+      ...functionEnv(runtime, functionDir),
       NODE_PATH: `${functionDir}/node_modules`,
-      MOD_NAME: 'handler',
-      FUNC_HANDLER: 'main',
-      FUNC_RUNTIME: runtime,
       ...env,
     })
   }
@@ -107,10 +104,7 @@ function pythonLauncher(runtime: PythonRuntimeName): Launcher {
     return launchProcess(rt.python, rt.args, {
       ...rt.env,
       ...(await pythonFunctionEnv(rt, functionDir)),
-      KUBELESS_INSTALL_VOLUME: functionDir,
-      MOD_NAME: 'handler',
-      FUNC_HANDLER: 'main',
-      FUNC_RUNTIME: runtime,
+      ...functionEnv(runtime, functionDir),
       ...env,
     })
   }

@@ -4,7 +4,7 @@ import { createServer } from 'net'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
-import { goInstall } from '@kless/testkit'
+import { functionEnv, goInstall } from '@kless/testkit'
 import { NodeRuntimeName, prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
 import { preparePythonRuntime, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
 import { selectedRuntimes } from '../src/runtimes'
@@ -81,11 +81,8 @@ t.test('functions-framework conformance client', async (t) => {
           t.teardown(() => rmSync(cwd, { recursive: true, force: true }))
           const env = {
             ...rt.env,
-            KUBELESS_INSTALL_VOLUME: join(FUNCTIONS_DIR, check.fn),
+            ...functionEnv(runtime, join(FUNCTIONS_DIR, check.fn)),
             FUNC_PORT: String(PORT),
-            MOD_NAME: 'handler',
-            FUNC_HANDLER: 'main',
-            FUNC_RUNTIME: runtime,
             CONFORMANCE_DELAY_MS: String(check.delayMs),
           }
           const args = [`-cmd=${[rt.command, ...rt.args].join(' ')}`, `-type=${check.type}`, '-buildpacks=false', '-start-delay=2', ...check.flags]

@@ -45,8 +45,7 @@ const hostDir = join(repoRoot, 'runtimes', 'node-host')
  *
  * Start a function with:
  *
- *     spawn(rt.node, rt.args, { env: { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir, FUNC_PORT: '8080',
- *       MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...userEnv } })
+ *     spawn(rt.node, rt.args, { env: { ...rt.env, ...functionEnv(runtime, functionDir), FUNC_PORT: '8080', ...userEnv } })
  *
  * where `functionDir` holds `handler.js` (or `handler.mjs`, or `"type": "module"` in its package.json),
  * `package.json` and `node_modules` — the layout of `/kubeless` in the images. The host listens on all

@@ -78,8 +78,7 @@ async function venvWith(dir: string, interpreter: string, requirements: string[]
  *
  * Start a function with:
  *
- *     spawn(rt.python, rt.args, { env: { ...rt.env, KUBELESS_INSTALL_VOLUME: functionDir, FUNC_PORT: '8080',
- *       MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...userEnv } })
+ *     spawn(rt.python, rt.args, { env: { ...rt.env, ...functionEnv(runtime, functionDir), FUNC_PORT: '8080', ...userEnv } })
  *
  * where `functionDir` holds `handler.py` (the layout of `/kubeless`); the function's own requirements.txt
  * comes from `pythonFunctionEnv`. GET /healthz answers 200 once the host is ready.

@@ -1,5 +1,5 @@
 import { NodeRuntimeName, NODE_VERSIONS, prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
-import { freePort, start, Started } from '@kless/testkit'
+import { freePort, functionEnv, start, Started } from '@kless/testkit'
 import { readFileSync } from 'fs'
 import { get } from 'http'
 import { cpus, loadavg } from 'os'
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
         name: 'kless host',
         command: rt.node,
         args: rt.args,
-        env: { ...rt.env, KUBELESS_INSTALL_VOLUME: join(HERE, 'functions', 'hello'), MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime },
+        env: { ...rt.env, ...functionEnv(runtime, join(HERE, 'functions', 'hello')) },
       },
     ]
     console.error(`bench: ${runtime}…`)

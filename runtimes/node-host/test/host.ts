@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { freePort, start, Started, waitFor } from '../../../testkit/src/process'
+import { functionEnv } from '../../../testkit/src/function-env'
 import { NodeRuntimeName, prepareNodeRuntime } from '../../../testkit/src/node-runtime'
 
 export const RUNTIMES: NodeRuntimeName[] = ['nodejs10', 'nodejs12', 'nodejs20', 'nodejs22']
@@ -22,7 +23,7 @@ export async function launchHost(runtime: NodeRuntimeName, dir: string, env: Rec
   const rt = await prepareNodeRuntime(runtime)
   const port = await freePort()
   const started = start(rt.node, rt.args, {
-    env: { ...rt.env, KUBELESS_INSTALL_VOLUME: dir, FUNC_PORT: String(port), MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...env },
+    env: { ...rt.env, ...functionEnv(runtime, dir), FUNC_PORT: String(port), ...env },
   })
   return { ...started, url: `http://127.0.0.1:${port}` }
 }

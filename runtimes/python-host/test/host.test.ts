@@ -8,7 +8,7 @@ import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
 import { promisify } from 'util'
-import { freePort, preparePythonRuntime, pythonFunctionEnv, pythonTool, PythonRuntimeName, start, Started, waitFor } from '../../../testkit/src'
+import { freePort, functionEnv, preparePythonRuntime, pythonFunctionEnv, pythonTool, PythonRuntimeName, start, Started, waitFor } from '../../../testkit/src'
 
 const run = promisify(execFile)
 const hostDir = join(__dirname, '..')
@@ -35,7 +35,7 @@ async function launch(runtime: PythonRuntimeName, files: Record<string, string>,
   const port = await freePort()
   const dir = functionDir(files)
   const host = start(rt.python, rt.args, {
-    env: { ...rt.env, ...(await pythonFunctionEnv(rt, dir)), KUBELESS_INSTALL_VOLUME: dir, FUNC_PORT: String(port), MOD_NAME: 'handler', FUNC_HANDLER: 'main', FUNC_RUNTIME: runtime, ...env },
+    env: { ...rt.env, ...(await pythonFunctionEnv(rt, dir)), ...functionEnv(runtime, dir), FUNC_PORT: String(port), ...env },
   })
   t.teardown(() => host.stop(1000))
   return { host, url: `http://127.0.0.1:${port}` }
