@@ -3,7 +3,7 @@
  * The defaults below are the seed's tables; charts/kless/values.yaml carries the same numbers (a test keeps
  * the two equal).
  */
-import { RESERVED_ENV_NAMES, RUNTIMES, type Runtime } from './types.js'
+import { DEFAULT_RUNTIME, RESERVED_ENV_NAMES, RUNTIMES, type Runtime } from './types.js'
 import { isMap } from './json.js'
 import { parseQuantity } from './quantity.js'
 
@@ -43,7 +43,7 @@ function resourcesPreset(requestCpu: string, requestMemory: string, limitCpu: st
 export const DEFAULT_WEBHOOK_VALUES: WebhookValues = {
   reservedEnvs: [...RESERVED_ENV_NAMES],
   function: {
-    defaultRuntime: 'nodejs12',
+    defaultRuntime: DEFAULT_RUNTIME,
     replicas: {
       minValue: 1,
       defaultPreset: 'S',
@@ -188,7 +188,7 @@ export function parseWebhookValues(raw: unknown): WebhookValues {
     replicaPresets[name] = { min: reader.replicas(fields.min, [...at, 'min']), max: reader.replicas(fields.max, [...at, 'max']) }
     if (replicaPresets[name].min > replicaPresets[name].max) reader.problems.push(`${reader.at(at)}: min is larger than max`)
   }
-  if (!RUNTIMES.includes(fn.defaultRuntime as Runtime)) {
+  if (!RUNTIMES.includes(fn.defaultRuntime as string)) {
     reader.problems.push(`${reader.at(['function', 'defaultRuntime'])} must be one of ${RUNTIMES.join(', ')}, got ${JSON.stringify(fn.defaultRuntime)}`)
   }
   const reservedEnvs = root.reservedEnvs

@@ -3,18 +3,21 @@
  * defaulting and validation webhooks, the resource builders and the reconcilers.
  */
 import type { V1EnvVar, V1ObjectMeta } from '@kubernetes/client-node'
+import { DEFAULT_RUNTIME as MATRIX_DEFAULT_RUNTIME, RUNTIME_NAMES, runtimeInfo } from '@kless/runtime-matrix'
 
 export const GROUP = 'serverless.kyma-project.io'
 export const VERSION = 'v1alpha1'
 export const API_VERSION = `${GROUP}/${VERSION}`
 
-/** The seed's runtimes first; the current ones are ours. nodejs12 is the default. */
-export const RUNTIMES = ['nodejs12', 'nodejs10', 'python38', 'nodejs20', 'nodejs22', 'python312'] as const
-export type Runtime = (typeof RUNTIMES)[number]
-export const DEFAULT_RUNTIME: Runtime = 'nodejs12'
+/** The runtimes of the runtime matrix (runtimes/matrix/matrix.json), the seed's first. */
+export const RUNTIMES: readonly string[] = RUNTIME_NAMES
+/** A name from RUNTIMES; spec.runtime holds whatever a user wrote until validation has checked it. */
+export type Runtime = string
+export const DEFAULT_RUNTIME: Runtime = MATRIX_DEFAULT_RUNTIME
 
+/** For a name in RUNTIMES: whether the Node host serves it. */
 export function isNodeRuntime(runtime: Runtime): boolean {
-  return runtime.startsWith('nodejs')
+  return runtimeInfo(runtime).language === 'nodejs'
 }
 
 export interface ResourceList {
@@ -120,5 +123,8 @@ export const LABELS = {
 
 export const MANAGED_BY_CONTROLLER = 'function-controller'
 
-/** Env names the Deployment sets itself; a Function may not set them. */
-export const RESERVED_ENV_NAMES = ['FUNC_RUNTIME', 'FUNC_HANDLER', 'FUNC_PORT', 'MOD_NAME', 'NODE_PATH', 'PYTHONPATH'] as const
+/**
+ * Env names the Deployment sets itself; a Function may not set them, or its value would land next to ours.
+ * The seed's six, and FUNC_NAME, which kless sets too.
+ */
+export const RESERVED_ENV_NAMES = ['FUNC_RUNTIME', 'FUNC_HANDLER', 'FUNC_PORT', 'MOD_NAME', 'NODE_PATH', 'PYTHONPATH', 'FUNC_NAME'] as const

@@ -1,10 +1,11 @@
 import type { V1EnvVar } from '@kubernetes/client-node'
-import { DEFAULT_RUNTIME, RUNTIMES, type Function, type Runtime } from '../api/types.js'
+import { isRuntimeName, runtimeInfo, type Language } from '@kless/runtime-matrix'
+import { DEFAULT_RUNTIME, type Function, type Runtime } from '../api/types.js'
 
 /** What the build and the Deployment need to know about one runtime. */
 export interface RuntimeProfile {
   runtime: Runtime
-  language: 'nodejs' | 'python'
+  language: Language
   /** File names of the source and dependencies inside the build context (and in /kubeless in the image). */
   sourceFile: string
   dependenciesFile: string
@@ -14,11 +15,6 @@ export interface RuntimeProfile {
 
 const INSTALL_DIR = '/kubeless'
 
-function pythonSitePackages(runtime: Runtime): string {
-  const version = runtime.replace('python3', '3.')
-  return `${INSTALL_DIR}/lib/python${version}/site-packages`
-}
-
 /** The runtime a Function asks for; an unset runtime is the seed's default (the webhook normally fills it in). */
 export function requestedRuntime(fn: Function): string {
   return fn.spec.runtime || DEFAULT_RUNTIME
@@ -26,30 +22,18 @@ export function requestedRuntime(fn: Function): string {
 
 /** The profile of a runtime name, or undefined for a runtime this controller cannot build. */
 export function runtimeProfile(name: string): RuntimeProfile | undefined {
-  if (!(RUNTIMES as readonly string[]).includes(name)) return undefined
-  const runtime = name as Runtime
-  if (runtime.startsWith('nodejs')) {
-    return {
-      runtime,
-      language: 'nodejs',
-      sourceFile: 'handler.js',
-      dependenciesFile: 'package.json',
-      env: [
-        { name: 'FUNC_RUNTIME', value: runtime },
-        { name: 'NODE_PATH', value: `${INSTALL_DIR}/node_modules` },
-      ],
-    }
-  }
+  if (!isRuntimeName(name)) return undefined
+  const { language, version, handlerFile, depsFile } = runtimeInfo(name)
+  const searchPath: V1EnvVar =
+    language === 'nodejs'
+      ? { name: 'NODE_PATH', value: `${INSTALL_DIR}/node_modules` }
+      : { name: 'PYTHONPATH', value: `${INSTALL_DIR}/lib/python${version.split('.').slice(0, 2).join('.')}/site-packages:${INSTALL_DIR}` }
   return {
-    runtime,
-    language: 'python',
-    sourceFile: 'handler.py',
-    dependenciesFile: 'requirements.txt',
-    env: [
-      { name: 'FUNC_RUNTIME', value: runtime },
-      { name: 'PYTHONPATH', value: `${pythonSitePackages(runtime)}:${INSTALL_DIR}` },
-      { name: 'PYTHONUNBUFFERED', value: 'TRUE' },
-    ],
+    runtime: name,
+    language,
+    sourceFile: handlerFile,
+    dependenciesFile: depsFile,
+    env: [{ name: 'FUNC_RUNTIME', value: name }, searchPath],
   }
 }
 
