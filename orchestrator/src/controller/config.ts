@@ -2,6 +2,9 @@
  * The controller's settings, read once from the environment at start-up and passed down.
  * Names follow the original chart's APP_* variables where one existed.
  */
+import { runtimeImage } from '@kless/runtime-matrix'
+import { RUNTIMES, type Runtime } from '../api/types.js'
+
 export interface ControllerConfig {
   /** Namespace holding the cluster-wide registry Secrets and the leader-election Lease. */
   systemNamespace: string
@@ -15,9 +18,8 @@ export interface ControllerConfig {
   executorArgs: string[]
   /** Image of the build's init container that clones a git Function's repository. */
   repoFetcherImage: string
-  /** Prefix of the runtime base images; the runtime name and version follow it. */
-  runtimeImagePrefix: string
-  runtimeImageTag: string
+  /** The base image each runtime's function build starts from: the matrix's runtime image, behind an optional registry prefix. */
+  runtimeImages: Record<Runtime, string>
   buildServiceAccount: string
   functionServiceAccount: string
   targetCpuUtilizationPercentage: number
@@ -51,6 +53,14 @@ function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw
 }
 
+/** `registry.example:5000/` in front of every runtime image: the images as pushed to an operator's registry. */
+function runtimeImages(registryPrefix: string): Record<Runtime, string> {
+  if (registryPrefix !== '' && !registryPrefix.endsWith('/')) {
+    throw new Error(`APP_FUNCTION_RUNTIME_IMAGE_PREFIX must be a registry ending in "/", like registry.example:5000/, got "${registryPrefix}"`)
+  }
+  return Object.fromEntries(RUNTIMES.map((runtime) => [runtime, runtimeImage(runtime, registryPrefix)]))
+}
+
 export const DEFAULT_EXECUTOR_ARGS = ['--insecure', '--skip-tls-verify', '--skip-unused-stages', '--log-format=text', '--cache=true']
 
 export function readControllerConfig(env: NodeJS.ProcessEnv, hostname: string): ControllerConfig {
@@ -65,8 +75,7 @@ export function readControllerConfig(env: NodeJS.ProcessEnv, hostname: string): 
       .map((arg) => arg.trim())
       .filter(Boolean),
     repoFetcherImage: text(env, 'APP_FUNCTION_BUILD_REPO_FETCHER_IMAGE', 'alpine/git:v2.49.1'),
-    runtimeImagePrefix: text(env, 'APP_FUNCTION_RUNTIME_IMAGE_PREFIX', 'kless/runtime-'),
-    runtimeImageTag: text(env, 'APP_FUNCTION_RUNTIME_IMAGE_TAG', '0.1.0'),
+    runtimeImages: runtimeImages(text(env, 'APP_FUNCTION_RUNTIME_IMAGE_PREFIX', '')),
     buildServiceAccount: text(env, 'APP_FUNCTION_BUILD_SERVICE_ACCOUNT_NAME', 'serverless-build'),
     functionServiceAccount: text(env, 'APP_FUNCTION_IMAGE_PULL_ACCOUNT_NAME', 'serverless-function'),
     targetCpuUtilizationPercentage: int(env, 'APP_FUNCTION_TARGET_CPU_UTILIZATION_PERCENTAGE', 50, 1),

@@ -55,7 +55,7 @@ export async function reconcileBuild(ctx: ControllerContext, pass: Pass, target:
       destination: target.destination,
       registrySecretName: target.registry.secretName,
       runtimeConfigMapName: runtimeConfigMapName(pass.profile),
-      baseImage: `${ctx.config.runtimeImagePrefix}${pass.profile.runtime}:${ctx.config.runtimeImageTag}`,
+      baseImage: ctx.config.runtimeImages[pass.profile.runtime],
       executorImage: ctx.config.executorImage,
       executorArgs: ctx.config.executorArgs,
       serviceAccountName: ctx.config.buildServiceAccount,
