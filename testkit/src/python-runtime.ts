@@ -1,21 +1,22 @@
 import { execFile } from 'child_process'
 import { createHash } from 'crypto'
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs'
+import { existsSync, readFileSync, writeFileSync } from 'fs'
 import { homedir } from 'os'
 import { join } from 'path'
 import { promisify } from 'util'
+import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
 import { cacheDir } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
 
-export type PythonRuntimeName = 'python38' | 'python312'
+/** A Python runtime of the runtime matrix, e.g. `python38`. */
+export type PythonRuntimeName = string
 
-/** The major.minor each runtime runs on; the newest installed patch release of it is used. */
-export const PYTHON_VERSIONS: Record<PythonRuntimeName, string> = {
-  python38: '3.8',
-  python312: '3.12',
-}
+/** The exact CPython release each runtime of the matrix runs on, as pyenv names it. */
+export const PYTHON_VERSIONS: Readonly<Record<PythonRuntimeName, string>> = Object.fromEntries(
+  runtimesOf('python').map((runtime) => [runtime, runtimeInfo(runtime).version]),
+)
 
 export interface PythonRuntime {
   /** The runtime's venv interpreter (a real CPython of the runtime's version with the pinned host packages). */
@@ -38,21 +39,13 @@ function digest(parts: Array<string | Buffer>): string {
 }
 
 /**
- * A CPython of `majorMinor` from pyenv (`$PYENV_ROOT/versions`, default ~/.pyenv/versions): the newest patch
- * release installed. Throws with the command that installs one when there is none.
+ * The CPython `version` (exact, e.g. `3.8.18`) from pyenv: `$PYENV_ROOT/versions/<version>/bin/python`, default
+ * root ~/.pyenv. Throws with the command that installs it when it is missing.
  */
-export function pythonInterpreter(majorMinor: string): { path: string; version: string } {
-  const versionsDir = join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'versions')
-  const candidates = existsSync(versionsDir)
-    ? readdirSync(versionsDir)
-        .filter((name) => new RegExp(`^${majorMinor.replace('.', '\\.')}\\.\\d+$`).test(name))
-        .filter((name) => existsSync(join(versionsDir, name, 'bin', 'python')))
-        .sort((a, b) => Number(b.split('.')[2]) - Number(a.split('.')[2]))
-    : []
-  if (candidates.length === 0) {
-    throw new Error(`Python ${majorMinor} is not installed: no ${versionsDir}/${majorMinor}.<patch>/bin/python (install it with \`pyenv install ${majorMinor}\`)`)
-  }
-  return { path: join(versionsDir, candidates[0], 'bin', 'python'), version: candidates[0] }
+export function pythonInterpreter(version: string): { path: string; version: string } {
+  const path = join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'versions', version, 'bin', 'python')
+  if (!existsSync(path)) throw new Error(`Python ${version} is not installed: no ${path} (install it with \`pyenv install ${version}\`)`)
+  return { path, version }
 }
 
 /** A venv at `dir` made by `interpreter` with `requirements` installed; built once under a lock. */
@@ -84,9 +77,9 @@ async function venvWith(dir: string, interpreter: string, requirements: string[]
  * comes from `pythonFunctionEnv`. GET /healthz answers 200 once the host is ready.
  */
 export async function preparePythonRuntime(runtime: PythonRuntimeName): Promise<PythonRuntime> {
-  const majorMinor = PYTHON_VERSIONS[runtime]
-  if (!majorMinor) throw new Error(`unknown Python runtime "${runtime}"; expected one of ${Object.keys(PYTHON_VERSIONS).join(', ')}`)
-  const interpreter = pythonInterpreter(majorMinor)
+  if (!runtimesOf('python').includes(runtime)) throw new Error(`unknown Python runtime "${runtime}"; expected one of ${Object.keys(PYTHON_VERSIONS).join(', ')}`)
+  const version = PYTHON_VERSIONS[runtime]
+  const interpreter = pythonInterpreter(version)
   const requirementsFile = join(repoRoot, 'runtimes', runtime, 'requirements.txt')
   const dir = cacheDir('python-runtime', `${runtime}-${interpreter.version}-${digest([readFileSync(requirementsFile)])}`)
   const python = await venvWith(dir, interpreter.path, ['-r', requirementsFile])
@@ -124,7 +117,8 @@ export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: str
 
 /** A console script of a PyPI tool (`vermin`, `ruff`) at a pinned version, in a cached venv of the newest runtime's Python. */
 export async function pythonTool(name: string, version: string): Promise<string> {
-  const interpreter = pythonInterpreter(PYTHON_VERSIONS.python312)
+  const newest = Object.values(PYTHON_VERSIONS).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))[0]
+  const interpreter = pythonInterpreter(newest)
   const python = await venvWith(cacheDir('python-tools', `${name}-${version}`), interpreter.path, [`${name}==${version}`])
   return join(python, '..', name)
 }
