@@ -1,5 +1,6 @@
-import { prepareNodeRuntime, NodeRuntimeName } from '@kless/testkit/dist/node-runtime'
-import { preparePythonRuntime, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
+import { RUNTIME_NAMES, runtimeInfo, runtimesOf, type RuntimeInfo } from '@kless/runtime-matrix'
+import { prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
+import { preparePythonRuntime } from '@kless/testkit/dist/python-runtime'
 import { existsSync } from 'fs'
 import { join } from 'path'
 
@@ -13,7 +14,7 @@ export interface Launch {
   description: string
 }
 
-/** A runtime the CLI can serve and scaffold. Other languages add an entry to `RUNTIMES`. */
+/** A runtime the CLI can serve and scaffold: one per runtime of the matrix. */
 export interface RuntimeSupport {
   /** Files of which one must exist for a folder to be a function of this runtime. */
   handlerFiles: string[]
@@ -22,23 +23,25 @@ export interface RuntimeSupport {
   launch(): Promise<Launch>
 }
 
-const nodeStarter = (runtime: string): Record<string, string> => ({
-  'handler.js': `module.exports = {
+type Files = Pick<RuntimeInfo, 'handlerFile' | 'depsFile'>
+
+const nodeStarter = (runtime: string, files: Files): Record<string, string> => ({
+  [files.handlerFile]: `module.exports = {
   main: function (event, context) {
     const name = event.extensions.request.query.name || 'world'
     return \`Hello \${name} from \${context['function-name']} on \${context.runtime}!\`
   },
 }
 `,
-  'package.json': `${JSON.stringify({ name: 'hello', version: '0.1.0', description: `A kless function for ${runtime}`, dependencies: {} }, null, 2)}\n`,
+  [files.depsFile]: `${JSON.stringify({ name: 'hello', version: '0.1.0', description: `A kless function for ${runtime}`, dependencies: {} }, null, 2)}\n`,
 })
 
 const NODE_HANDLER_FILES = ['handler.js', 'handler.mjs', 'handler.cjs']
 
-function pinnedNode(runtime: NodeRuntimeName): RuntimeSupport {
+function pinnedNode(runtime: string): RuntimeSupport {
   return {
     handlerFiles: NODE_HANDLER_FILES,
-    starter: nodeStarter(runtime),
+    starter: nodeStarter(runtime, runtimeInfo(runtime)),
     async launch() {
       const prepared = await prepareNodeRuntime(runtime)
       return { command: prepared.node, args: prepared.args, env: { ...prepared.env, FUNC_RUNTIME: runtime }, description: `${runtime} on Node ${prepared.version}` }
@@ -46,18 +49,18 @@ function pinnedNode(runtime: NodeRuntimeName): RuntimeSupport {
   }
 }
 
-const pythonStarter: Record<string, string> = {
-  'handler.py': `def main(event, context):
+const pythonStarter = (runtime: string): Record<string, string> => ({
+  [runtimeInfo(runtime).handlerFile]: `def main(event, context):
     name = event["extensions"]["request"].query.get("name", "world")
     return "Hello {} from {} on {}!".format(name, context["function-name"], context["runtime"])
 `,
-  'requirements.txt': '',
-}
+  [runtimeInfo(runtime).depsFile]: '',
+})
 
-function pinnedPython(runtime: PythonRuntimeName): RuntimeSupport {
+function pinnedPython(runtime: string): RuntimeSupport {
   return {
-    handlerFiles: ['handler.py'],
-    starter: pythonStarter,
+    handlerFiles: [runtimeInfo(runtime).handlerFile],
+    starter: pythonStarter(runtime),
     async launch() {
       const prepared = await preparePythonRuntime(runtime)
       return { command: prepared.python, args: prepared.args, env: { ...prepared.env, FUNC_RUNTIME: runtime }, description: `${runtime} on Python ${prepared.version}` }
@@ -65,15 +68,10 @@ function pinnedPython(runtime: PythonRuntimeName): RuntimeSupport {
   }
 }
 
-/** Runtime name (as in a Function's spec.runtime) → how to serve it. */
-export const RUNTIMES: Record<string, RuntimeSupport> = {
-  nodejs10: pinnedNode('nodejs10'),
-  nodejs12: pinnedNode('nodejs12'),
-  nodejs20: pinnedNode('nodejs20'),
-  nodejs22: pinnedNode('nodejs22'),
-  python38: pinnedPython('python38'),
-  python312: pinnedPython('python312'),
-}
+/** Runtime name (as in a Function's spec.runtime) → how to serve it, for every runtime of the matrix. */
+export const RUNTIMES: Record<string, RuntimeSupport> = Object.fromEntries(
+  RUNTIME_NAMES.map((runtime) => [runtime, runtimeInfo(runtime).language === 'nodejs' ? pinnedNode(runtime) : pinnedPython(runtime)]),
+)
 
 /**
  * Without --runtime: the Node host on the machine's own Node, with the dependencies installed in this
@@ -82,7 +80,8 @@ export const RUNTIMES: Record<string, RuntimeSupport> = {
 const localRuntime = `nodejs${process.versions.node.split('.')[0]}`
 export const LOCAL_NODE: RuntimeSupport = {
   handlerFiles: NODE_HANDLER_FILES,
-  starter: nodeStarter(localRuntime),
+  // The local Node need not be a runtime of the matrix; its files are those every Node runtime uses.
+  starter: nodeStarter(localRuntime, runtimeInfo(runtimesOf('nodejs')[0])),
   async launch() {
     const host = require.resolve('@kless/node-host')
     if (!existsSync(host)) throw new Error(`the Node host is not built (${host}); run \`npm run build\``)

@@ -1,6 +1,7 @@
+import { RUNTIME_NAMES, runtimeInfo } from '@kless/runtime-matrix'
 import { freePort, functionEnv, start, waitFor } from '@kless/testkit'
-import { prepareNodeRuntime, NodeRuntimeName } from '@kless/testkit/dist/node-runtime'
-import { preparePythonRuntime, pythonFunctionEnv, PythonRuntimeName } from '@kless/testkit/dist/python-runtime'
+import { prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
+import { preparePythonRuntime, pythonFunctionEnv } from '@kless/testkit/dist/python-runtime'
 import { get } from 'http'
 
 /** A function served by a runtime as a real process on loopback. */
@@ -24,15 +25,10 @@ export interface LaunchOptions {
 
 export type Launcher = (options: LaunchOptions) => Promise<RunningFunction>
 
-/** Runtime name (as in Function spec.runtime) → how to start a function on it. Other languages register here. */
-export const runtimes: Record<string, Launcher> = {
-  nodejs10: nodeLauncher('nodejs10'),
-  nodejs12: nodeLauncher('nodejs12'),
-  nodejs20: nodeLauncher('nodejs20'),
-  nodejs22: nodeLauncher('nodejs22'),
-  python38: pythonLauncher('python38'),
-  python312: pythonLauncher('python312'),
-}
+/** Runtime name (as in Function spec.runtime) → how to start a function on it, for every runtime of the matrix. */
+export const runtimes: Record<string, Launcher> = Object.fromEntries(
+  RUNTIME_NAMES.map((runtime) => [runtime, runtimeInfo(runtime).language === 'nodejs' ? nodeLauncher(runtime) : pythonLauncher(runtime)]),
+)
 
 /** Runtimes to run, from KLESS_RUNTIMES (comma separated) or all registered ones. */
 export function selectedRuntimes(filter = process.env.KLESS_RUNTIMES): string[] {
@@ -82,7 +78,7 @@ export async function launchProcess(command: string, args: string[], env: Record
   }
 }
 
-function nodeLauncher(runtime: NodeRuntimeName): Launcher {
+function nodeLauncher(runtime: string): Launcher {
   let prepared: ReturnType<typeof prepareNodeRuntime> | undefined
   return async ({ functionDir, env }) => {
     prepared ??= prepareNodeRuntime(runtime)
@@ -96,7 +92,7 @@ function nodeLauncher(runtime: NodeRuntimeName): Launcher {
   }
 }
 
-function pythonLauncher(runtime: PythonRuntimeName): Launcher {
+function pythonLauncher(runtime: string): Launcher {
   let prepared: ReturnType<typeof preparePythonRuntime> | undefined
   return async ({ functionDir, env }) => {
     prepared ??= preparePythonRuntime(runtime)
