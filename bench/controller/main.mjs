@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 /* global fetch */
 const require = createRequire(import.meta.url)
 const { Cluster, startCluster, freePort, waitFor } = require('@kless/testkit')
+const { DEFAULT_RUNTIME } = require('@kless/runtime-matrix')
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const CONTROLLER = join(ROOT, 'orchestrator', 'dist', 'controller-main.js')
 // The V8 settings the controller is run with (orchestrator's npm start, the chart): a small young generation
@@ -67,7 +68,7 @@ const fnItem = (i) => ({
   apiVersion: 'serverless.kyma-project.io/v1alpha1',
   kind: 'Function',
   metadata: { name: `bench-${i}` },
-  spec: { runtime: 'nodejs12', source: `module.exports = { main: () => "bench ${i}" }`, minReplicas: 1, maxReplicas: 1 },
+  spec: { runtime: DEFAULT_RUNTIME, source: `module.exports = { main: () => "bench ${i}" }`, minReplicas: 1, maxReplicas: 1 },
 })
 
 const running = (fn) => fn.status?.conditions?.some((c) => c.type === 'Running' && c.status === 'True')

@@ -2,7 +2,7 @@
 // wrk req/s and p99 for GET at 1 and 50 connections, and cold start (spawn → first 200 from the function), each
 // the best of three rounds.
 // Prints numbers and ratios; targets (issue 4): req/s ≥ 0.7× raw WSGI, cold start ≤ 300 ms.
-// Usage: node bench/runtime/python.mjs [python38,python312] [seconds per run]
+// Usage: node bench/runtime/python.mjs [runtime,… (default: every Python runtime of the matrix)] [seconds per run]
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url'
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 const { freePort, functionEnv, preparePythonRuntime } = require(join(here, '..', '..', 'testkit', 'dist', 'index.js'))
+const { runtimesOf } = require('@kless/runtime-matrix')
 
-const runtimes = (process.argv[2] || 'python38,python312').split(',')
+const runtimes = process.argv[2] ? process.argv[2].split(',') : runtimesOf('python')
 const seconds = Number(process.argv[3] || 3)
 const ROUNDS = 3
 const functionDir = mkdtempSync(join(tmpdir(), 'kless-bench-py-'))

@@ -9,7 +9,9 @@ import { ensureWrk, Load, LoadResult, runWrk } from './wrk'
 // Our Node host against a raw node:http server and a plain Express 4 app, all on the same pinned Node binary,
 // one after another in one run. Prints each figure and its ratio to raw node:http, and checks the targets.
 //
-//   node bench/runtime/dist/main.js [--runtime nodejs20,nodejs12 | --all] [--duration 4] [--rounds 2] [--markdown]
+//   node bench/runtime/dist/main.js [--runtime <name>,… | --all] [--duration 4] [--rounds 2] [--markdown]
+//
+// The runtimes are the Node runtimes of runtimes/matrix/matrix.json; without --runtime, the newest of them.
 
 interface Options {
   runtimes: NodeRuntimeName[]
@@ -18,18 +20,19 @@ interface Options {
   markdown: boolean
 }
 
-const USAGE = 'usage: main.js [--runtime nodejs20,… | --all] [--duration 4] [--rounds 2] [--markdown]'
+const USAGE = `usage: main.js [--runtime ${Object.keys(NODE_VERSIONS).join(',')} | --all] [--duration 4] [--rounds 2] [--markdown]`
+const NEWEST = Object.keys(NODE_VERSIONS).sort((a, b) => NODE_VERSIONS[b].localeCompare(NODE_VERSIONS[a], 'en', { numeric: true }))[0]
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runtimes: ['nodejs20'], durationSeconds: 4, rounds: 2, markdown: false }
+  const options: Options = { runtimes: [NEWEST], durationSeconds: 4, rounds: 2, markdown: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
-    if (arg === '--all') options.runtimes = Object.keys(NODE_VERSIONS) as NodeRuntimeName[]
+    if (arg === '--all') options.runtimes = Object.keys(NODE_VERSIONS)
     else if (arg === '--markdown') options.markdown = true
     else if (arg === '--runtime') {
       const names = (argv[++i] ?? '').split(',')
-      for (const name of names) if (!(name in NODE_VERSIONS)) throw new Error(`--runtime: unknown runtime "${name}"; known: ${Object.keys(NODE_VERSIONS).join(', ')}`)
-      options.runtimes = names as NodeRuntimeName[]
+      for (const name of names) if (!Object.keys(NODE_VERSIONS).includes(name)) throw new Error(`--runtime: unknown runtime "${name}"; known: ${Object.keys(NODE_VERSIONS).join(', ')}`)
+      options.runtimes = names
     } else if (arg === '--duration') {
       const seconds = Number(argv[++i])
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) throw new Error('--duration takes whole seconds from 1 to 60')
