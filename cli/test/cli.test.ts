@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { promisify } from 'util'
+import { RUNTIME_NAMES } from '@kless/runtime-matrix'
 import { freePort, start, Started, waitFor } from '../../testkit/src/process'
 
 const root = join(__dirname, '..', '..')
@@ -57,9 +58,9 @@ t.test('kless init writes a hello function that kless run serves', async (t) => 
   await t.rejects(run(process.execPath, [cli, 'init', dir]), { stderr: /already has handler.js, package.json; not overwriting/ })
 })
 
-const badInput: Array<[string[], RegExp]> = [
+const badInput: Array<[string[], RegExp | string]> = [
   [['run', 'examples/missing'], /kless: examples\/missing is not a folder/],
-  [['run', 'examples/hello', '--runtime', 'nodejs9'], /unknown runtime "nodejs9"; choose one of nodejs10, nodejs12, nodejs20, nodejs22/],
+  [['run', 'examples/hello', '--runtime', 'nodejs9'], `unknown runtime "nodejs9"; choose one of ${RUNTIME_NAMES.join(', ')}`],
   [['run', 'examples/hello', '--port', '99999'], /--port <port>.*expected a TCP port/],
   [['run', 'examples/hello', '--env', 'NOVALUE'], /expected NAME=VALUE, got "NOVALUE"/],
   [['run', 'docs'], /holds no handler.js or handler.mjs or handler.cjs; create one with `kless init/],
