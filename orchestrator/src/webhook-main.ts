@@ -1,6 +1,6 @@
 /** Entry point of the admission webhook process (the controller has its own). */
 import { KubeConfig } from '@kubernetes/client-node'
-import { jsonLog } from './webhooks/log.js'
+import { jsonLog } from './log.js'
 import { readWebhookServerOptions } from './webhooks/options.js'
 import { runWebhook } from './webhooks/run.js'
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'fs'
 import { join } from 'path'
 import type { AdmissionregistrationV1Api, CoreV1Api, V1Secret } from '@kubernetes/client-node'
 import { BUNDLE_KEYS, bundleProblem, generateCertificates, type CertificateBundle } from './tls.js'
-import type { Log } from './log.js'
+import type { Log } from '../log.js'
 
 function statusCode(error: unknown): number | undefined {
   return (error as { code?: number }).code

@@ -20,7 +20,8 @@ export interface WebhookServerOptions {
   values: WebhookValues
 }
 
-function required(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+/** The variable, trimmed, or `fallback` when it is unset or blank. */
+function textOr(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = env[name]?.trim()
   return value ? value : fallback
 }
@@ -49,21 +50,21 @@ function readValues(file: string | undefined): WebhookValues {
 }
 
 export function readWebhookServerOptions(env: NodeJS.ProcessEnv): WebhookServerOptions {
-  const namespace = required(env, 'WEBHOOK_NAMESPACE', 'kyma-system')
-  const service = required(env, 'WEBHOOK_SERVICE_NAME', 'kless-webhook')
+  const namespace = textOr(env, 'WEBHOOK_NAMESPACE', 'kyma-system')
+  const service = textOr(env, 'WEBHOOK_SERVICE_NAME', 'kless-webhook')
   const extraHosts = (env.WEBHOOK_CERT_EXTRA_HOSTS ?? '')
     .split(',')
     .map((host) => host.trim())
     .filter(Boolean)
   return {
-    host: required(env, 'WEBHOOK_HOST', '0.0.0.0'),
+    host: textOr(env, 'WEBHOOK_HOST', '0.0.0.0'),
     port: wholeNumber(env, 'WEBHOOK_PORT', 8443, 0, 65535),
     namespace,
-    secretName: required(env, 'WEBHOOK_SECRET_NAME', 'kless-webhook-certs'),
+    secretName: textOr(env, 'WEBHOOK_SECRET_NAME', 'kless-webhook-certs'),
     certDir: env.WEBHOOK_CERT_DIR?.trim() || undefined,
     hosts: [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, `${service}.${namespace}`, service, ...extraHosts],
-    mutatingConfigurationName: required(env, 'WEBHOOK_MUTATING_CONFIGURATION', 'kless-webhook'),
-    validatingConfigurationName: required(env, 'WEBHOOK_VALIDATING_CONFIGURATION', 'kless-webhook'),
+    mutatingConfigurationName: textOr(env, 'WEBHOOK_MUTATING_CONFIGURATION', 'kless-webhook'),
+    validatingConfigurationName: textOr(env, 'WEBHOOK_VALIDATING_CONFIGURATION', 'kless-webhook'),
     reconcileIntervalMs: wholeNumber(env, 'WEBHOOK_RECONCILE_INTERVAL_SECONDS', 60, 1, 86400) * 1000,
     values: readValues(env.WEBHOOK_VALUES_FILE?.trim() || undefined),
   }

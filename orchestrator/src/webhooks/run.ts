@@ -1,7 +1,7 @@
 /** Wires the webhook process: certificates, the HTTPS server, and the loop that keeps both in step with the cluster. */
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node'
 import { mountedCertificates, patchCaBundles, secretCertificates } from './certificates.js'
-import type { Log } from './log.js'
+import type { Log } from '../log.js'
 import type { WebhookServerOptions } from './options.js'
 import { startWebhookServer, webhookRoutes, type WebhookServer } from './server.js'
 
