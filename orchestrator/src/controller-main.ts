@@ -9,9 +9,10 @@ import { readControllerConfig } from './controller/config.js'
 import { FunctionController } from './controller/controller.js'
 import { LeaderElector } from './controller/leader.js'
 import { ControllerMetrics, serveProbes } from './controller/metrics.js'
+import { jsonLog } from './log.js'
 import { loadKanikoTemplates } from './resources/kaniko.js'
 
-const log = (message: string) => console.log(`${new Date().toISOString()} ${message}`)
+const log = jsonLog('controller')
 
 async function main(): Promise<void> {
   const config = readControllerConfig(process.env, hostname())
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   const metrics = new ControllerMetrics()
   const controller = new FunctionController(kc, config, loadKanikoTemplates(process.env.APP_KANIKO_DIR || undefined), metrics, log)
   const probes = await serveProbes(metrics, () => controller.ready, config.metricsPort, config.metricsHost)
-  log(`probes and metrics on ${config.metricsHost}:${config.metricsPort}`)
+  log.info('serving probes and metrics', { host: config.metricsHost, port: config.metricsPort })
 
   const elector = new LeaderElector(
     kc,
@@ -37,18 +38,18 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0))
 
   await controller.sync()
-  log(`waiting for the lease ${config.systemNamespace}/${config.leaseName} as ${config.identity}`)
+  log.info('waiting for the leader lease', { lease: `${config.systemNamespace}/${config.leaseName}`, identity: config.identity })
   await elector.acquire(() => {
-    log('leader lease lost to another replica; exiting so only one replica reconciles')
+    log.warn('leader lease lost to another replica; exiting so only one replica reconciles')
     metrics.leader.set(0)
     void shutdown(1)
   })
   metrics.leader.set(1)
-  log('leading; reconciling Functions')
+  log.info('leading; reconciling Functions')
   controller.run()
 }
 
 main().catch((err) => {
-  console.error(`function controller failed to start: ${(err as Error).stack ?? err}`)
+  log.error('the function controller could not start', { error: (err as Error).stack ?? String(err) })
   process.exit(1)
 })

@@ -1,18 +1,26 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node'
 import { LABELS, type Function } from '../api/types.js'
 import { resolveCommit } from '../git/revision.js'
+import type { Log } from '../log.js'
 import type { KanikoTemplates } from '../resources/kaniko.js'
 import { BuildSlots } from '../reconcilers/build-slots.js'
 import { jobRunning } from '../reconcilers/build.js'
-import type { ControllerContext } from '../reconcilers/context.js'
+import { ClusterClient } from '../reconcilers/client.js'
+import { functionKey, type ControllerContext } from '../reconcilers/context.js'
 import { reconcileFunction } from '../reconcilers/function.js'
-import { Writer } from '../reconcilers/writer.js'
 import type { ControllerConfig } from './config.js'
 import type { ControllerMetrics } from './metrics.js'
 import { WorkQueue } from './queue.js'
+import type { Store } from './store.js'
 import { allStores, createStores, type Stores } from './stores.js'
 
-const functionKey = (obj: KubernetesObject) => `${obj.metadata?.namespace}/${obj.metadata?.name}`
+type WatchEvent = 'add' | 'update' | 'delete'
+
+/** One watch: a change in `store` queues the Functions `keys` names. */
+export interface Watch {
+  store: keyof Stores
+  keys(object: KubernetesObject, event: WatchEvent): string[]
+}
 
 /**
  * Watches Functions and everything they own and keeps a per-Function work queue fed: any change to a
@@ -26,14 +34,19 @@ export class FunctionController {
   /** Per Function, the generation and labels last queued for: what a status write leaves unchanged. */
   private readonly lastSeen = new Map<string, string>()
 
-  constructor(kc: KubeConfig, config: ControllerConfig, templates: KanikoTemplates, metrics: ControllerMetrics, private readonly log: (message: string) => void) {
+  constructor(kc: KubeConfig, config: ControllerConfig, templates: KanikoTemplates, metrics: ControllerMetrics, private readonly log: Log) {
     this.stores = createStores(kc, log, config.watchNamespace)
-    const slots = new BuildSlots(
-      config.maxSimultaneousBuilds,
-      () => this.stores.jobs.list().filter(jobRunning).length,
-      (key) => this.queue.add(key),
-    )
-    this.context = { stores: this.stores, writer: new Writer(kc), config, templates, slots, resolveCommit, log }
+    const slots = new BuildSlots(config.maxSimultaneousBuilds, () => this.stores.jobs.list().filter(jobRunning).length)
+    this.context = {
+      stores: this.stores,
+      client: new ClusterClient(kc, this.stores),
+      config,
+      templates,
+      slots,
+      resolveCommit,
+      log,
+      reportedFailures: new Map(),
+    }
     this.queue = new WorkQueue(
       (key) => reconcileFunction(this.context, key),
       { workers: config.workers, paused: true },
@@ -41,64 +54,67 @@ export class FunctionController {
         onDepth: (depth) => metrics.onDepth(depth),
         onResult: (key, outcome, ms, err) => {
           metrics.onResult(key, outcome, ms)
-          if (err) log(`reconcile ${key} ${outcome === 'terminal' ? 'stopped' : 'failed, will retry'}: ${(err as Error).message ?? err}`)
+          if (err) log.error(outcome === 'terminal' ? 'reconcile stopped' : 'reconcile failed, will retry', { function: key, error: (err as Error).message ?? String(err) })
         },
       },
     )
-    this.wire()
+    for (const watch of this.watches()) {
+      for (const event of ['add', 'update', 'delete'] as const) {
+        const store = this.stores[watch.store] as unknown as Store<KubernetesObject>
+        store.on(event, (object) => watch.keys(object, event).forEach((key) => this.queue.add(key)))
+      }
+    }
   }
 
   get ready(): boolean {
     return this.synced
   }
 
-  private wire(): void {
-    const { functions, gitRepositories, configMaps, jobs, deployments, services, autoscalers, credentialSecrets, userRegistrySecrets } = this.stores
-    const enqueue = (obj: KubernetesObject) => this.queue.add(functionKey(obj))
+  /** What queues a Function: the store that changed, and which Functions that concerns. */
+  private watches(): Watch[] {
+    const { functions } = this.stores
+    const { slots, config } = this.context
+    const owner = (child: KubernetesObject) => {
+      const name = child.metadata?.labels?.[LABELS.functionName]
+      return name ? [`${child.metadata?.namespace}/${name}`] : []
+    }
     // Our own status writes come back as updates; only a change of what the Function asks for needs a pass.
-    const enqueueChanged = (fn: Function) => {
-      const current = `${fn.metadata.uid}|${fn.metadata.generation}|${JSON.stringify(fn.metadata.labels ?? {})}`
-      if (this.lastSeen.get(functionKey(fn)) === current) return
-      this.lastSeen.set(functionKey(fn), current)
-      enqueue(fn)
-    }
-    functions.on('add', enqueueChanged)
-    functions.on('update', enqueueChanged)
-    functions.on('delete', (fn) => {
-      this.lastSeen.delete(functionKey(fn))
-      enqueue(fn)
-    })
-
-    const enqueueOwner = (child: KubernetesObject) => {
-      const owner = child.metadata?.labels?.[LABELS.functionName]
-      if (owner) this.queue.add(`${child.metadata?.namespace}/${owner}`)
-    }
-    for (const store of [configMaps, jobs, deployments, services, autoscalers]) {
-      ;(['add', 'update', 'delete'] as const).forEach((event) => store.on(event, enqueueOwner as never))
-    }
-    for (const event of ['update', 'delete'] as const) jobs.on(event, () => this.context.slots.buildsChanged())
-
-    const enqueueGitUsers = (repository: KubernetesObject) => {
-      for (const fn of functions.list(repository.metadata?.namespace)) {
-        if (fn.spec.type === 'git' && fn.spec.source === repository.metadata?.name) enqueue(fn)
+    const changedFunction = (fn: Function, event: WatchEvent) => {
+      const key = functionKey(fn)
+      if (event === 'delete') {
+        this.lastSeen.delete(key)
+        return [key]
       }
+      const current = `${fn.metadata.uid}|${fn.metadata.generation}|${JSON.stringify(fn.metadata.labels ?? {})}`
+      if (this.lastSeen.get(key) === current) return []
+      this.lastSeen.set(key, current)
+      return [key]
     }
-    const enqueueRegistryUsers = (secret: KubernetesObject) => {
+    const gitUsers = (repository: KubernetesObject) =>
+      functions
+        .list(repository.metadata?.namespace)
+        .filter((fn) => fn.spec.type === 'git' && fn.spec.source === repository.metadata?.name)
+        .map(functionKey)
+    const registryUsers = (secret: KubernetesObject) => {
       const namespace = secret.metadata?.namespace
-      functions.list(namespace === this.context.config.systemNamespace ? undefined : namespace).forEach(enqueue)
+      return functions.list(namespace === config.systemNamespace ? undefined : namespace).map(functionKey)
     }
-    for (const event of ['add', 'update', 'delete'] as const) {
-      gitRepositories.on(event, enqueueGitUsers as never)
-      credentialSecrets.on(event, enqueueRegistryUsers as never)
-      userRegistrySecrets.on(event, enqueueRegistryUsers as never)
-    }
+    return [
+      { store: 'functions', keys: (fn, event) => changedFunction(fn as Function, event) },
+      ...(['configMaps', 'jobs', 'deployments', 'services', 'autoscalers', 'pods'] as const).map((store) => ({ store, keys: owner })),
+      // A build that ended or went away frees a slot for the Functions waiting for one.
+      { store: 'jobs', keys: (_job, event) => (event === 'add' ? [] : slots.buildsChanged()) },
+      { store: 'gitRepositories', keys: gitUsers },
+      { store: 'credentialSecrets', keys: registryUsers },
+      { store: 'userRegistrySecrets', keys: registryUsers },
+    ]
   }
 
   /** Fills the caches; reconciles start once every cache holds the cluster's current state. */
   async sync(): Promise<void> {
     await Promise.all(allStores(this.stores).map((store) => store.start()))
     this.synced = true
-    this.log(`caches synced: ${this.stores.functions.list().length} Functions`)
+    this.log.info('caches synced', { functions: this.stores.functions.list().length })
   }
 
   /** Starts reconciling; every known Function gets a pass, which is how a restarted controller converges. */

@@ -1,5 +1,6 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node'
-import { isStatus } from '../reconcilers/writer.js'
+import type { Log } from '../log.js'
+import { isStatus } from '../reconcilers/client.js'
 
 export interface LeaseSettings {
   namespace: string
@@ -34,7 +35,7 @@ export class LeaderElector {
   constructor(
     kc: KubeConfig,
     private readonly settings: LeaseSettings,
-    private readonly log: (message: string) => void,
+    private readonly log: Log,
   ) {
     this.api = kc.makeApiClient(CoordinationV1Api)
   }
@@ -46,7 +47,7 @@ export class LeaderElector {
       try {
         if (await this.tryAcquire()) break
       } catch (err) {
-        this.log(`leader election: ${(err as Error).message}`)
+        this.log.warn('leader election failed; retrying', { error: (err as Error).message })
       }
       await sleep(retryMs)
     }
@@ -59,7 +60,7 @@ export class LeaderElector {
           return
         }
       } catch (err) {
-        this.log(`leader election: renewing failed (${(err as Error).message}); still leading`)
+        this.log.warn('renewing the leader lease failed; still leading', { error: (err as Error).message })
       }
       this.renewTimer = setTimeout(renew, retryMs)
     }

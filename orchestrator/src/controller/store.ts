@@ -1,3 +1,4 @@
+import type { Log } from '../log.js'
 import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from '@kubernetes/client-node'
 
 type Key = string
@@ -41,7 +42,7 @@ export class Store<T extends KubernetesObject> {
     path: string,
     list: () => Promise<KubernetesListObject<T>>,
     labelSelector?: string,
-    private readonly log: (message: string) => void = () => {},
+    private readonly log?: Log,
   ) {
     this.informer = makeInformer(kc, path, list, labelSelector)
     // Registered first, so every cached object is slimmed before anything else sees it.
@@ -60,7 +61,7 @@ export class Store<T extends KubernetesObject> {
     // the informer relists by itself when that version has expired.
     this.informer.on('error', (err) => {
       if (this.stopped) return
-      this.log(`watch of ${kind} failed (${(err as Error)?.message ?? err}); restarting in 1s`)
+      this.log?.warn('watch failed; restarting in 1s', { kind, error: (err as Error)?.message ?? String(err) })
       clearTimeout(this.restartTimer)
       this.restartTimer = setTimeout(() => void this.informer.start().catch(() => {}), 1000)
     })
@@ -77,7 +78,7 @@ export class Store<T extends KubernetesObject> {
         await this.informer.start()
         return
       } catch (err) {
-        this.log(`listing ${this.kind} failed (${(err as Error).message}); retrying`)
+        this.log?.warn('listing failed; retrying', { kind: this.kind, error: (err as Error).message })
         await new Promise((resolve) => setTimeout(resolve, 1000))
       }
     }

@@ -1,5 +1,6 @@
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Job, type V1Secret, type V1Service, type V1ServiceAccount, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Job, type V1Pod, type V1Secret, type V1Service, type V1ServiceAccount, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
 import { API_VERSION, GROUP, LABELS, MANAGED_BY_CONTROLLER, VERSION, type Function, type GitRepository } from '../api/types.js'
+import type { Log } from '../log.js'
 import { Store } from './store.js'
 
 /** Everything the controller watches: its Functions, its children and the registry Secrets. */
@@ -11,6 +12,8 @@ export interface Stores {
   deployments: Store<V1Deployment>
   services: Store<V1Service>
   autoscalers: Store<V2HorizontalPodAutoscaler>
+  /** The pods of Function Deployments: a crash loop or a failed image pull shows here first. */
+  pods: Store<V1Pod>
   /** The per-namespace ServiceAccounts of Function and build pods. */
   serviceAccounts: Store<V1ServiceAccount>
   /** Registry Secrets labelled config=credentials: the cluster-wide ones and their namespace copies. */
@@ -24,7 +27,7 @@ export interface Stores {
  *   undefined watches the whole cluster. Registry Secrets are always watched cluster-wide, since the
  *   cluster-wide ones live in the system namespace.
  */
-export function createStores(kc: KubeConfig, log: (message: string) => void, namespace?: string): Stores {
+export function createStores(kc: KubeConfig, log: Log, namespace?: string): Stores {
   const objects = KubernetesObjectApi.makeApiClient(kc)
   const owned = `${LABELS.managedBy}=${MANAGED_BY_CONTROLLER}`
   const store = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, labelSelector?: string, clusterWide = false) => {
@@ -42,6 +45,7 @@ export function createStores(kc: KubeConfig, log: (message: string) => void, nam
     deployments: store<V1Deployment>('apps/v1', 'Deployment', 'deployments', owned),
     services: store<V1Service>('v1', 'Service', 'services', owned),
     autoscalers: store<V2HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', owned),
+    pods: store<V1Pod>('v1', 'Pod', 'pods', `${owned},${LABELS.resource}=deployment`),
     serviceAccounts: store<V1ServiceAccount>('v1', 'ServiceAccount', 'serviceaccounts', owned),
     credentialSecrets: store<V1Secret>('v1', 'Secret', 'secrets', `${LABELS.config}=credentials`, true),
     userRegistrySecrets: store<V1Secret>('v1', 'Secret', 'secrets', `${LABELS.remoteRegistry}=config`, true),
@@ -50,4 +54,19 @@ export function createStores(kc: KubeConfig, log: (message: string) => void, nam
 
 export function allStores(stores: Stores): Store<never>[] {
   return Object.values(stores) as Store<never>[]
+}
+
+/** The store a written object of this kind belongs in (the Secrets the controller writes are registry copies). */
+export function storeOfKind(stores: Stores, kind: string | undefined): Store<KubernetesObject> | undefined {
+  const byKind: Record<string, unknown> = {
+    Function: stores.functions,
+    ConfigMap: stores.configMaps,
+    Job: stores.jobs,
+    Deployment: stores.deployments,
+    Service: stores.services,
+    HorizontalPodAutoscaler: stores.autoscalers,
+    ServiceAccount: stores.serviceAccounts,
+    Secret: stores.credentialSecrets,
+  }
+  return kind === undefined ? undefined : (byKind[kind] as Store<KubernetesObject> | undefined)
 }

@@ -2,7 +2,7 @@
  * The cluster-wide limit on running builds (functionBuildMaxSimultaneousJobs). Reconciles of different
  * Functions interleave, so a slot is reserved synchronously before the Job is created and released once
  * the Job is visible among the running ones. Functions that found no slot wait in arrival order and are
- * woken one per freed slot, rather than all polling.
+ * woken (queued again) one per freed slot, rather than all polling.
  */
 export class BuildSlots {
   private readonly reserved = new Set<string>()
@@ -11,7 +11,6 @@ export class BuildSlots {
   constructor(
     private readonly max: number,
     private readonly runningBuilds: () => number,
-    private readonly wake: (key: string) => void,
   ) {}
 
   /** Reserves a slot for `key`; false (and the key is queued to be woken) when all are taken. */
@@ -30,14 +29,16 @@ export class BuildSlots {
     this.reserved.delete(key)
   }
 
-  /** A build ended or went away: wake as many waiting Functions as there are free slots. */
-  buildsChanged(): void {
+  /** A build ended or went away: the waiting Functions to wake, as many as there are free slots. */
+  buildsChanged(): string[] {
     let free = this.max - this.runningBuilds() - this.reserved.size
+    const woken: string[] = []
     for (const key of this.waiting) {
       if (free-- <= 0) break
       this.waiting.delete(key)
-      this.wake(key)
+      woken.push(key)
     }
+    return woken
   }
 
   forget(key: string): void {

@@ -1,10 +1,12 @@
-import type { V1Job } from '@kubernetes/client-node'
-import { buildRuntimeConfigMap, runtimeConfigMapName } from '../resources/configmap.js'
-import { buildJob, type BuildSource } from '../resources/job.js'
-import { appliedHash } from '../resources/meta.js'
-import type { Registry } from '../registry/registry.js'
-import { CONTINUE, describe, stop, type ControllerContext, type Pass, type StageResult } from './context.js'
+import type { V1ConfigMap, V1Job } from '@kubernetes/client-node'
 import { LABELS } from '../api/types.js'
+import { buildRuntimeConfigMap, runtimeConfigMapName } from '../resources/configmap.js'
+import { imageName, imageTag } from '../resources/image.js'
+import { deploymentName } from '../resources/deployment.js'
+import { buildJob } from '../resources/job.js'
+import { Conditions } from './conditions.js'
+import { filled, type ControllerContext, type Pass, type Phase } from './context.js'
+import { differs, plan, refOf, type Plan } from './plan.js'
 
 export function jobSucceeded(job: V1Job): boolean {
   return (job.status?.succeeded ?? 0) > 0 || !!job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')
@@ -22,92 +24,108 @@ function hasLabels(actual: Record<string, string> | undefined, wanted: Record<st
   return Object.entries(wanted).every(([key, value]) => actual?.[key] === value)
 }
 
-/** The runtime's Dockerfile in the Function's namespace, where the build Job mounts it from. */
-async function ensureRuntimeConfigMap(ctx: ControllerContext, pass: Pass): Promise<void> {
-  const namespace = pass.fn.metadata.namespace as string
-  const desired = buildRuntimeConfigMap(namespace, pass.profile, ctx.templates.dockerfiles[pass.profile.language])
-  const existing = ctx.stores.configMaps.get(namespace, runtimeConfigMapName(pass.profile))
-  if (appliedHash(existing) !== appliedHash(desired)) ctx.stores.configMaps.remember(await ctx.writer.apply(desired))
+/** The Function's Jobs other than the one for its current image go (JobsDeleted). */
+export function planOldJobs(observed: { jobs: V1Job[] }, desired: { fn: string; jobName: string }): Plan {
+  const stale = observed.jobs.filter((job) => job.metadata?.name !== desired.jobName)
+  if (stale.length === 0) return plan()
+  return plan({
+    writes: stale.map((job) => ({ delete: refOf('batch/v1', 'Job', job) })),
+    conditions: [Conditions.jobsDeleted(desired.fn, stale.map((job) => job.metadata?.name as string))],
+  })
 }
 
-export interface BuildTarget {
-  registry: Registry
-  /** Image reference pushed by the build. */
-  destination: string
-  /** The same image as kubelets pull it; a Deployment already running it needs no build. */
-  pullImage: string
-  source: BuildSource
+export interface BuildObserved {
+  /** The Job of the current image, if it exists. */
+  job: V1Job | undefined
+  runtimeConfigMap: V1ConfigMap | undefined
+  /** The image the Function's Deployment runs now. */
+  deployedImage: string | undefined
+  /** BuildReady is True in the status drafted so far. */
+  built: boolean
+}
+
+export interface BuildDesired {
+  fn: string
+  job: V1Job
+  runtimeConfigMap: V1ConfigMap
+  /** The image as kubelets pull it. */
+  image: string
+  retryMs: number
 }
 
 /**
- * The build Job: one per image. Old Jobs go when the image changes (JobsDeleted); a missing Job is
- * created when a cluster-wide build slot is free (JobCreated); a running one is waited for (JobRunning);
- * a failed one stays failed until the inputs change (JobFailed), and a finished one lets the pass go on.
+ * The build Job: one per image. A missing Job is created, with the runtime's Dockerfile ConfigMap, when a
+ * cluster-wide build slot is free (JobCreated); a running one is waited for (JobRunning); a failed one
+ * stays failed until the inputs change (JobFailed); a finished one lets the pass go on (JobFinished).
  */
-export async function reconcileBuild(ctx: ControllerContext, pass: Pass, target: BuildTarget, runningImage: string | undefined): Promise<StageResult> {
-  const { fn, draft } = pass
-  const namespace = fn.metadata.namespace as string
-  const key = `${namespace}/${fn.metadata.name}`
-  const desired = buildJob(
+export function planBuild(observed: BuildObserved, desired: BuildDesired): Plan {
+  const name = desired.job.metadata?.name as string
+  const { job } = observed
+  if (!job) {
+    if (observed.deployedImage === desired.image) {
+      // Built before (its Job is gone): the image exists, so the pass goes on without a rebuild.
+      return plan({ conditions: observed.built ? [] : [Conditions.alreadyBuilt(desired.fn, desired.image)] })
+    }
+    const configMap = differs(observed.runtimeConfigMap, desired.runtimeConfigMap) ? [{ apply: desired.runtimeConfigMap }] : []
+    return plan({ writes: [...configMap, { apply: desired.job }], buildSlot: true, conditions: [Conditions.jobCreated(name)], stop: {} })
+  }
+  const labels = desired.job.metadata?.labels as Record<string, string>
+  // Only the Job's own labels: its pod template is immutable.
+  const relabel = hasLabels(job.metadata?.labels, labels) ? plan() : plan({ writes: [{ label: refOf('batch/v1', 'Job', job), labels }], conditions: [Conditions.jobUpdated(name)] })
+  if (jobSucceeded(job)) return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFinished(name)] }
+  if (jobFailed(job)) return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFailed(desired.fn, name)], stop: { requeueAfterMs: desired.retryMs } }
+  return { ...relabel, conditions: [...relabel.conditions, Conditions.jobRunning(name)], stop: {} }
+}
+
+/** The image the source and the registry make, and the Job that builds it. */
+function desiredBuild(ctx: ControllerContext, pass: Pass): NonNullable<Pass['build']> {
+  const { fn, profile } = pass
+  const source = filled(pass, 'source')
+  const registry = filled(pass, 'registry')
+  const tag = imageTag(fn, profile, source.kind === 'git' ? source.revision : undefined)
+  const image = { destination: imageName(registry.pushAddress, fn, tag), pull: imageName(registry.pullAddress, fn, tag) }
+  const job = buildJob(
     fn,
     {
-      profile: pass.profile,
-      destination: target.destination,
-      registrySecretName: target.registry.secretName,
-      runtimeConfigMapName: runtimeConfigMapName(pass.profile),
-      baseImage: ctx.config.runtimeImages[pass.profile.runtime],
+      profile,
+      destination: image.destination,
+      registrySecretName: registry.secretName,
+      runtimeConfigMapName: runtimeConfigMapName(profile),
+      baseImage: ctx.config.runtimeImages[profile.runtime],
       executorImage: ctx.config.executorImage,
       executorArgs: ctx.config.executorArgs,
       serviceAccountName: ctx.config.buildServiceAccount,
-      source: target.source,
+      source: source.kind === 'git' ? { ...source, fetcherImage: ctx.config.repoFetcherImage } : source,
     },
     ctx.templates,
   )
-  const jobName = desired.metadata!.name as string
-  const jobs = ctx.stores.jobs.list(namespace).filter((job) => job.metadata?.labels?.[LABELS.uuid] === fn.metadata.uid)
+  return { job, image }
+}
 
-  const stale = jobs.filter((job) => job.metadata?.name !== jobName)
-  if (stale.length > 0) {
-    for (const job of stale) {
-      await ctx.writer.delete('batch/v1', 'Job', job)
-      ctx.stores.jobs.rememberDeleted(namespace, job.metadata?.name as string)
-    }
-    draft.set('BuildReady', 'Unknown', 'JobsDeleted', `Old Jobs of Function ${describe(fn)} deleted: ${stale.map((j) => j.metadata?.name).join(', ')}`)
-    ctx.slots.buildsChanged()
-  }
+/** Old builds: Jobs of earlier images go first, so a running one frees its build slot. Fills `pass.build`. */
+export const oldJobsPhase: Phase = {
+  step: () => 'deleting old build Jobs',
+  async run(ctx, pass) {
+    pass.build = desiredBuild(ctx, pass)
+    const jobs = ctx.stores.jobs.list(pass.fn.metadata.namespace as string).filter((job) => job.metadata?.labels?.[LABELS.uuid] === pass.fn.metadata.uid)
+    return planOldJobs({ jobs }, { fn: pass.key, jobName: pass.build.job.metadata?.name as string })
+  },
+}
 
-  const job = jobs.find((j) => j.metadata?.name === jobName)
-  if (!job) {
-    if (runningImage === target.pullImage) {
-      // Built before (its Job is gone): the image exists, so the pass goes on without a rebuild.
-      if (draft.get('BuildReady')?.status !== 'True') draft.set('BuildReady', 'True', 'JobFinished', `Image ${target.pullImage} of Function ${describe(fn)} already built`)
-      return CONTINUE
-    }
-    await ensureRuntimeConfigMap(ctx, pass)
-    if (!ctx.slots.tryReserve(key)) return stop({ requeueAfterMs: ctx.config.buildSlotRequeueMs })
-    try {
-      ctx.stores.jobs.remember(await ctx.writer.apply(desired))
-    } finally {
-      ctx.slots.release(key)
-    }
-    draft.set('BuildReady', 'Unknown', 'JobCreated', `Job ${jobName} created`)
-    return stop()
-  }
-
-  const labels = desired.metadata!.labels as Record<string, string>
-  if (!hasLabels(job.metadata?.labels, labels)) {
-    // Only the Job's own labels: its pod template is immutable.
-    ctx.stores.jobs.remember(await ctx.writer.mergeLabels({ ...job, apiVersion: 'batch/v1', kind: 'Job' }, labels))
-    draft.set('BuildReady', 'Unknown', 'JobUpdated', `Job ${jobName} updated`)
-  }
-  if (jobSucceeded(job)) {
-    draft.set('BuildReady', 'True', 'JobFinished', `Job ${jobName} finished`)
-    return CONTINUE
-  }
-  if (jobFailed(job)) {
-    draft.set('BuildReady', 'False', 'JobFailed', `Job ${jobName} failed; Function ${describe(fn)} is rebuilt when its source, dependencies or runtime change`)
-    return stop({ requeueAfterMs: ctx.config.requeueAfterFailureMs })
-  }
-  draft.set('BuildReady', 'Unknown', 'JobRunning', `Job ${jobName} is still in progress`)
-  return stop()
+export const buildPhase: Phase = {
+  step: () => 'building the image',
+  async run(ctx, pass) {
+    const namespace = pass.fn.metadata.namespace as string
+    const { job, image } = filled(pass, 'build')
+    const runtimeConfigMap = buildRuntimeConfigMap(namespace, pass.profile, ctx.templates.dockerfiles[pass.profile.language])
+    return planBuild(
+      {
+        job: ctx.stores.jobs.get(namespace, job.metadata?.name as string),
+        runtimeConfigMap: ctx.stores.configMaps.get(namespace, runtimeConfigMap.metadata?.name as string),
+        deployedImage: ctx.stores.deployments.get(namespace, deploymentName(pass.fn))?.spec?.template?.spec?.containers?.[0]?.image,
+        built: pass.draft.get('BuildReady')?.status === 'True',
+      },
+      { fn: pass.key, job, runtimeConfigMap, image: image.pull, retryMs: ctx.config.requeueAfterFailureMs },
+    )
+  },
 }

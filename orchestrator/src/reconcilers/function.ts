@@ -1,21 +1,33 @@
 import type { Function } from '../api/types.js'
 import { RUNTIMES } from '../api/types.js'
 import { TerminalError, type ReconcileResult } from '../controller/queue.js'
-import { imageName, imageTag } from '../resources/image.js'
-import { deploymentName } from '../resources/deployment.js'
 import { requestedRuntime, runtimeProfile } from '../resources/runtime.js'
-import { reconcileBuild } from './build.js'
-import { describe, type ControllerContext, type Pass } from './context.js'
-import { namespaceRegistry } from './registry.js'
-import { reconcileGitSource, reconcileSourceConfigMap } from './source.js'
+import { applyPlan } from './apply.js'
+import { buildPhase, oldJobsPhase } from './build.js'
+import { Conditions } from './conditions.js'
+import type { FunctionEvent } from './client.js'
+import { functionKey, stepOf, type ControllerContext, type Pass, type Phase } from './context.js'
+import { namespacePhase } from './registry.js'
+import { sourcePhase } from './source.js'
 import { sameStatus, StatusDraft } from './status.js'
-import { reconcileWorkload } from './workload.js'
+import { workloadPhase } from './workload.js'
+
+/** The phases of a pass, in order; each reads only what the ones before it filled in. */
+export const PHASES: readonly Phase[] = [sourcePhase, namespacePhase, oldJobsPhase, buildPhase, workloadPhase]
+
+/** A phase could not do its work (an API call failed); the message names the step, the Function and the object. */
+export class PhaseError extends Error {
+  override name = 'PhaseError'
+}
+
+/** The Event reason of a failure no seed condition describes. */
+export const RECONCILE_FAILED = 'ReconcileFailed'
 
 /**
- * One level-triggered pass over a Function: source, build, then workload, each stage comparing what
- * exists with what the Function asks for and acting only on the difference. The pass stops where it has
- * to wait (a build running, a build slot taken); the watch on the children brings it back. The status it
- * arrives at is written once at the end, with an Event per condition change.
+ * One level-triggered pass over a Function: each phase compares what exists with what the Function asks
+ * for, and its plan is applied. The pass stops where it has to wait (a build running, a build slot
+ * taken); the watches bring it back. The status it arrives at is written once at the end, with an Event
+ * per condition change; a failure no condition describes becomes a Warning Event, and the key is retried.
  */
 export async function reconcileFunction(ctx: ControllerContext, key: string): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/')
@@ -23,73 +35,71 @@ export async function reconcileFunction(ctx: ControllerContext, key: string): Pr
   // Children carry owner references, so the garbage collector removes them with the Function.
   if (!fn || fn.metadata.deletionTimestamp) {
     ctx.slots.forget(key)
+    ctx.reportedFailures.delete(key)
     return {}
   }
   const runtime = requestedRuntime(fn)
   const profile = runtimeProfile(runtime)
   const draft = new StatusDraft(fn)
-  // status.runtime only ever holds a runtime the API accepts; a write with any other would fail as a whole.
-  if (profile) draft.status.runtime = profile.runtime
-  try {
-    if (!profile) {
-      draft.set(
-        'ConfigurationReady',
-        'False',
-        'SourceUpdateFailed',
-        `Function ${describe(fn)} asks for runtime "${runtime}", which is not one of ${RUNTIMES.join(', ')}`,
-      )
-      throw new TerminalError(`unknown runtime ${runtime} in Function ${key}`)
+  let result: ReconcileResult = {}
+  let failure: unknown
+  if (!profile) {
+    draft.set(Conditions.sourceUpdateFailed(`Function ${key} asks for runtime "${runtime}", which is not one of ${RUNTIMES.join(', ')}`))
+    failure = new TerminalError(`unknown runtime ${runtime} in Function ${key}`)
+  } else {
+    // status.runtime only ever holds a runtime the API accepts; a write with any other would fail as a whole.
+    draft.status.runtime = profile.runtime
+    try {
+      result = await runPhases(ctx, { key, fn, profile, draft })
+    } catch (err) {
+      failure = err
     }
-    return await runStages(ctx, { fn, profile, draft })
-  } finally {
-    await writeStatus(ctx, fn, draft)
   }
+  try {
+    await writeStatus(ctx, fn, draft)
+  } catch (err) {
+    failure ??= new PhaseError((err as Error).message)
+  }
+  if (failure === undefined) {
+    ctx.reportedFailures.delete(key)
+    return result
+  }
+  if (failure instanceof PhaseError) await reportFailure(ctx, fn, failure.message)
+  throw failure
 }
 
-async function runStages(ctx: ControllerContext, pass: Pass): Promise<ReconcileResult> {
-  const { fn, profile } = pass
-  const namespace = fn.metadata.namespace as string
-  let git
-  let configMapName: string | undefined
-  if (fn.spec.type === 'git') {
-    const source = await reconcileGitSource(ctx, pass)
-    if (source.stop) return source.stop
-    git = source.git
-  } else {
-    configMapName = await reconcileSourceConfigMap(ctx, pass)
+async function runPhases(ctx: ControllerContext, pass: Pass): Promise<ReconcileResult> {
+  for (const phase of PHASES) {
+    let stop: ReconcileResult | undefined
+    try {
+      stop = await applyPlan(ctx, pass, await phase.run(ctx, pass))
+    } catch (err) {
+      throw new PhaseError(`${stepOf(phase, pass)}: ${(err as Error).message}`)
+    }
+    if (stop) return stop
   }
-
-  const registry = await namespaceRegistry(ctx, namespace)
-  const tag = imageTag(fn, profile, git?.revision)
-  const pullImage = imageName(registry.pullAddress, fn, tag)
-  const running = ctx.stores.deployments.get(namespace, deploymentName(fn))?.spec?.template?.spec?.containers?.[0]?.image
-  const build = await reconcileBuild(
-    ctx,
-    pass,
-    {
-      registry,
-      destination: imageName(registry.pushAddress, fn, tag),
-      pullImage,
-      source: git
-        ? { kind: 'git', ...git, fetcherImage: ctx.config.repoFetcherImage }
-        : { kind: 'inline', configMapName: configMapName as string },
-    },
-    running,
-  )
-  if (build.stop) return build.stop
-
-  const workload = await reconcileWorkload(ctx, pass, pullImage)
-  return workload.stop ?? {}
+  return {}
 }
 
 async function writeStatus(ctx: ControllerContext, fn: Function, draft: StatusDraft): Promise<void> {
   if (sameStatus(fn.status, draft.status)) return
-  const written = await ctx.writer.writeStatus(fn, draft.status)
+  const written = await ctx.client.writeStatus(fn, draft.status)
   if (!written) return
-  ctx.stores.functions.remember(written)
   await Promise.all(
-    draft.changes.map((change) =>
-      ctx.writer.recordEvent(written, change).catch((err) => ctx.log(`event ${change.reason} for ${describe(fn)} not recorded: ${(err as Error).message}`)),
-    ),
+    draft.changes.map((change) => recordEvent(ctx, written, { type: change.status === 'False' ? 'Warning' : 'Normal', reason: change.reason, message: change.message })),
   )
+}
+
+/** A Warning Event once per distinct failure: retries of the same failure add none. */
+async function reportFailure(ctx: ControllerContext, fn: Function, message: string): Promise<void> {
+  const key = functionKey(fn)
+  if (ctx.reportedFailures.get(key) === message) return
+  ctx.reportedFailures.set(key, message)
+  await recordEvent(ctx, fn, { type: 'Warning', reason: RECONCILE_FAILED, message })
+}
+
+async function recordEvent(ctx: ControllerContext, fn: Function, event: FunctionEvent): Promise<void> {
+  await ctx.client
+    .recordEvent(fn, event)
+    .catch((err) => ctx.log.warn('event not recorded', { function: functionKey(fn), reason: event.reason, error: (err as Error).message }))
 }

@@ -1,27 +1,66 @@
-import type { V1Secret } from '@kubernetes/client-node'
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node'
 import type { GitRepository } from '../api/types.js'
 import type { GitCredentials } from '../git/revision.js'
 import { buildSourceConfigMap } from '../resources/configmap.js'
-import type { GitRevision } from '../resources/image.js'
-import { appliedHash } from '../resources/meta.js'
+import { Conditions } from './conditions.js'
+import type { ControllerContext, Pass, Phase } from './context.js'
+import { differs, plan, type Plan } from './plan.js'
 import { conditionOf } from './status.js'
-import { describe, stop, type ControllerContext, type Pass, type StageResult } from './context.js'
+
+export interface InlineObserved {
+  configMap: V1ConfigMap | undefined
+  /** ConfigurationReady is True on the Function now. */
+  configured: boolean
+}
 
 /** The inline source ConfigMap (keys source and dependencies): ConfigMapCreated / ConfigMapUpdated. */
-export async function reconcileSourceConfigMap(ctx: ControllerContext, pass: Pass): Promise<string> {
-  const { fn, profile, draft } = pass
-  const desired = buildSourceConfigMap(fn, profile)
-  const name = desired.metadata!.name as string
-  const existing = ctx.stores.configMaps.get(fn.metadata.namespace as string, name)
-  if (appliedHash(existing) !== appliedHash(desired)) {
-    ctx.stores.configMaps.remember(await ctx.writer.apply(desired))
-    if (existing) draft.set('ConfigurationReady', 'True', 'ConfigMapUpdated', `ConfigMap ${name} updated`)
-    else draft.set('ConfigurationReady', 'True', 'ConfigMapCreated', `ConfigMap ${name} created`)
-  } else if (conditionOf(fn, 'ConfigurationReady')?.status !== 'True') {
-    // Written before a restart, or the condition was lost: report what is there.
-    draft.set('ConfigurationReady', 'True', 'ConfigMapCreated', `ConfigMap ${name} created`)
+export function planInlineSource(observed: InlineObserved, desired: V1ConfigMap): Plan {
+  const name = desired.metadata?.name as string
+  if (differs(observed.configMap, desired)) {
+    return plan({ writes: [{ apply: desired }], conditions: [observed.configMap ? Conditions.configMapUpdated(name) : Conditions.configMapCreated(name)] })
   }
-  return name
+  // Written before a restart, or the condition was lost: report what is there.
+  return plan({ conditions: observed.configured ? [] : [Conditions.configMapCreated(name)] })
+}
+
+export interface GitObserved {
+  /** The commit the reference points at, or why it could not be read. */
+  resolved: { commit: string } | { failure: string }
+  /** What the Function's status reports now. */
+  commit?: string
+  reference?: string
+  baseDir?: string
+  runtime?: string
+  configured: boolean
+}
+
+export interface GitDesired {
+  /** The Function's namespace/name. */
+  fn: string
+  reference: string
+  baseDir: string
+  runtime: string
+  /** How soon an unreadable repository is tried again. */
+  retryMs: number
+}
+
+/**
+ * A git Function's source: SourceUpdated when commit, reference, baseDir or runtime changed,
+ * SourceUpdateFailed (and a retry after the git interval) when the repository cannot be read.
+ */
+export function planGitSource(observed: GitObserved, desired: GitDesired): Plan {
+  if ('failure' in observed.resolved) {
+    return plan({ conditions: [Conditions.sourceUpdateFailed(observed.resolved.failure)], stop: { requeueAfterMs: desired.retryMs } })
+  }
+  const { commit } = observed.resolved
+  const changed =
+    observed.commit !== commit ||
+    observed.reference !== desired.reference ||
+    observed.baseDir !== desired.baseDir ||
+    observed.runtime !== desired.runtime ||
+    !observed.configured
+  if (!changed) return plan()
+  return plan({ status: { commit, reference: desired.reference, baseDir: desired.baseDir }, conditions: [Conditions.sourceUpdated(desired.fn, commit)] })
 }
 
 function secretField(secret: V1Secret, key: string, secretName: string): string {
@@ -34,7 +73,7 @@ async function gitCredentials(ctx: ControllerContext, repository: GitRepository)
   const auth = repository.spec.auth
   if (!auth) return undefined
   const namespace = repository.metadata.namespace as string
-  const secret = await ctx.writer.readSecret(namespace, auth.secretName)
+  const secret = await ctx.client.readSecret(namespace, auth.secretName)
   if (!secret) throw new Error(`Secret ${namespace}/${auth.secretName} of GitRepository ${repository.metadata.name} not found`)
   if (auth.type === 'basic') {
     return { type: 'basic', username: secretField(secret, 'username', auth.secretName), password: secretField(secret, 'password', auth.secretName) }
@@ -42,46 +81,44 @@ async function gitCredentials(ctx: ControllerContext, repository: GitRepository)
   return { type: 'key', key: secretField(secret, 'key', auth.secretName) }
 }
 
-export type GitSource = { revision: GitRevision; repository: GitRepository }
-
-/**
- * Resolves a git Function's reference to a commit: SourceUpdated when commit, reference, baseDir or
- * runtime changed, SourceUpdateFailed (and a retry after the git interval) when it cannot be read.
- */
-export async function reconcileGitSource(ctx: ControllerContext, pass: Pass): Promise<StageResult & { git?: GitSource }> {
-  const { fn, draft } = pass
-  const namespace = fn.metadata.namespace as string
-  const fail = (message: string) => {
-    draft.set('ConfigurationReady', 'False', 'SourceUpdateFailed', message)
-    return stop({ requeueAfterMs: ctx.config.gitRequeueMs })
-  }
-  const repository = ctx.stores.gitRepositories.get(namespace, fn.spec.source)
-  if (!repository) return fail(`Reading git options failed: GitRepository ${namespace}/${fn.spec.source} of Function ${describe(fn)} not found`)
-  const reference = fn.spec.reference?.trim()
-  if (!reference) return fail(`Reading git options failed: Function ${describe(fn)} has no spec.reference`)
+/** The repository's URL and the commit its reference points at now, or what stood in the way. */
+async function resolveGit(ctx: ControllerContext, pass: Pass, reference: string): Promise<{ repository?: GitRepository; resolved: GitObserved['resolved'] }> {
+  const namespace = pass.fn.metadata.namespace as string
+  const repository = ctx.stores.gitRepositories.get(namespace, pass.fn.spec.source)
+  if (!repository) return { resolved: { failure: `Reading git options failed: GitRepository ${namespace}/${pass.fn.spec.source} of Function ${pass.key} not found` } }
+  if (!reference) return { resolved: { failure: `Reading git options failed: Function ${pass.key} has no spec.reference` } }
   let credentials: GitCredentials | undefined
   try {
     credentials = await gitCredentials(ctx, repository)
   } catch (err) {
-    return fail(`Reading git options failed: ${(err as Error).message}`)
+    return { resolved: { failure: `Reading git options failed: ${(err as Error).message}` } }
   }
-  let commit: string
   try {
-    commit = await ctx.resolveCommit(repository.spec.url, reference, credentials)
+    return { repository, resolved: { commit: await ctx.resolveCommit(repository.spec.url, reference, credentials) } }
   } catch (err) {
-    return fail(`Sources update failed: ${(err as Error).message}`)
+    return { resolved: { failure: `Sources update failed: ${(err as Error).message}` } }
   }
-  const baseDir = fn.spec.baseDir ?? '/'
-  const status = draft.status
-  const changed =
-    status.commit !== commit ||
-    status.reference !== reference ||
-    status.baseDir !== baseDir ||
-    fn.status?.runtime !== pass.profile.runtime ||
-    conditionOf(fn, 'ConfigurationReady')?.status !== 'True'
-  if (changed) {
-    Object.assign(status, { commit, reference, baseDir })
-    draft.set('ConfigurationReady', 'True', 'SourceUpdated', `Sources of Function ${describe(fn)} updated to commit ${commit}`)
-  }
-  return { git: { repository, revision: { url: repository.spec.url, commit, baseDir } } }
+}
+
+/** Source: the inline ConfigMap, or the git reference resolved to a commit. Fills `pass.source`. */
+export const sourcePhase: Phase = {
+  step: () => 'updating the source',
+  async run(ctx, pass) {
+    const { fn, profile } = pass
+    const configured = conditionOf(fn, 'ConfigurationReady')?.status === 'True'
+    if (fn.spec.type !== 'git') {
+      const desired = buildSourceConfigMap(fn, profile)
+      pass.source = { kind: 'inline', configMapName: desired.metadata?.name as string }
+      return planInlineSource({ configMap: ctx.stores.configMaps.get(fn.metadata.namespace as string, pass.source.configMapName), configured }, desired)
+    }
+    const reference = fn.spec.reference?.trim() ?? ''
+    const baseDir = fn.spec.baseDir ?? '/'
+    const { repository, resolved } = await resolveGit(ctx, pass, reference)
+    if (repository && 'commit' in resolved) pass.source = { kind: 'git', repository, revision: { url: repository.spec.url, commit: resolved.commit, baseDir } }
+    const { commit, reference: statusReference, baseDir: statusBaseDir, runtime } = fn.status ?? {}
+    return planGitSource(
+      { resolved, commit, reference: statusReference, baseDir: statusBaseDir, runtime, configured },
+      { fn: pass.key, reference, baseDir, runtime: profile.runtime, retryMs: ctx.config.gitRequeueMs },
+    )
+  },
 }

@@ -1,30 +1,18 @@
-import {
-  CONDITION_REASONS,
-  type Condition,
-  type ConditionReason,
-  type ConditionStatus,
-  type ConditionType,
-  type Function,
-  type FunctionStatus,
-} from '../api/types.js'
+import { CONDITION_REASONS, type Condition, type ConditionStatus, type ConditionType, type Function, type FunctionStatus } from '../api/types.js'
 
-/** A condition change made during one reconcile; each one also becomes a Kubernetes Event. */
-export interface ConditionChange {
-  type: ConditionType
-  status: ConditionStatus
-  reason: ConditionReason
-  message: string
-}
+/** The seed's reasons for one condition type. */
+export type ReasonOf<T extends ConditionType> = (typeof CONDITION_REASONS)[T][number]
+
+/**
+ * A condition change made during one reconcile; each one also becomes a Kubernetes Event.
+ * One member per condition type, so a reason of another type does not compile.
+ */
+export type ConditionChange = {
+  [T in ConditionType]: { type: T; status: ConditionStatus; reason: ReasonOf<T>; message: string }
+}[ConditionType]
 
 function sameCondition(a: Condition | undefined, b: Condition | undefined): boolean {
   return a?.status === b?.status && a?.reason === b?.reason && a?.message === b?.message
-}
-
-/** The reasons the seed allows for a condition type; a wrong pairing is a programming error. */
-export function assertReason(type: ConditionType, reason: ConditionReason): void {
-  if (!(CONDITION_REASONS[type] as readonly string[]).includes(reason)) {
-    throw new Error(`reason ${reason} does not belong to condition ${type}`)
-  }
 }
 
 /**
@@ -70,9 +58,8 @@ export class StatusDraft {
     }
   }
 
-  set(type: ConditionType, status: ConditionStatus, reason: ConditionReason, message: string): void {
-    assertReason(type, reason)
-    const change = { type, status, reason, message }
+  /** Takes a change from `Conditions`; a change equal to the current condition is not news. */
+  set(change: ConditionChange): void {
     const before = this.status.conditions ?? []
     const after = withCondition(before, change, this.now())
     if (after !== before) this.changes.push(change)

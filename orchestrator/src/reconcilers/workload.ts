@@ -1,11 +1,38 @@
-import type { V1Deployment } from '@kubernetes/client-node'
-import { buildAutoscaler } from '../resources/autoscaler.js'
-import { buildDeployment, deploymentName, minReplicas, scalingEnabled } from '../resources/deployment.js'
-import { appliedHash } from '../resources/meta.js'
+import type { V1Deployment, V1Pod, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
+import { LABELS, type Function } from '../api/types.js'
+import { autoscalerName, buildAutoscaler } from '../resources/autoscaler.js'
+import { buildDeployment, deploymentName, minReplicas, scalingEnabled, type DeploymentInputs } from '../resources/deployment.js'
 import { buildService } from '../resources/service.js'
-import { CONTINUE, describe, stop, type ControllerContext, type Pass, type StageResult } from './context.js'
+import { Conditions } from './conditions.js'
+import { filled, type Phase } from './context.js'
+import { differs, plan, refOf, type Plan, type Write } from './plan.js'
+import type { ConditionChange } from './status.js'
 
 export type DeploymentState = { state: 'ready' | 'waiting' } | { state: 'failed'; why: string }
+
+/** Waiting reasons of a container that will not start by itself. */
+const STUCK_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerError', 'CreateContainerConfigError'])
+/** A crash loop this many restarts deep is a failure (about a minute with the kubelet's back-off). */
+export const CRASH_LOOP_RESTARTS = 3
+
+/**
+ * Why the pods of `image` cannot run, if they cannot: a container that cannot be pulled or created, or
+ * that keeps crashing. Found from the pods' state, long before the rollout's progress deadline passes.
+ */
+export function podFailure(pods: V1Pod[], image: string): string | undefined {
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp || !pod.spec?.containers.some((c) => c.image === image)) continue
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const waiting = status.state?.waiting
+      if (!waiting?.reason) continue
+      const crashLoop = waiting.reason === 'CrashLoopBackOff' && status.restartCount >= CRASH_LOOP_RESTARTS
+      if (!STUCK_REASONS.has(waiting.reason) && !crashLoop) continue
+      const restarts = crashLoop ? `, restarted ${status.restartCount} times` : ''
+      return `pod ${pod.metadata?.name}: container ${status.name} ${waiting.reason}${restarts}${waiting.message ? `: ${waiting.message}` : ''}`
+    }
+  }
+  return undefined
+}
 
 /** Ready once the newest ReplicaSet is fully available; failed when the rollout gave up or pods cannot be made. */
 export function deploymentState(deployment: V1Deployment): DeploymentState {
@@ -24,70 +51,93 @@ export function deploymentState(deployment: V1Deployment): DeploymentState {
   return current && available && rolledOut ? { state: 'ready' } : { state: 'waiting' }
 }
 
+export interface WorkloadObserved {
+  deployment: V1Deployment | undefined
+  service: V1Service | undefined
+  autoscaler: V2HorizontalPodAutoscaler | undefined
+  /** The pods of the Function's Deployment. */
+  pods: V1Pod[]
+}
+
+export interface WorkloadDesired {
+  fn: Function
+  /** The Function's namespace/name. */
+  key: string
+  deployment: Omit<DeploymentInputs, 'replicas' | 'scalingEnabled'>
+  targetCpuUtilizationPercentage: number
+  readyRequeueMs: number
+  failedRequeueMs: number
+}
+
 /**
- * The Deployment, its Service and (while minReplicas < maxReplicas) its autoscaler: created or updated
- * to match the Function, then Running reports the Deployment's readiness.
+ * The Deployment, its Service and (while minReplicas < maxReplicas) its autoscaler, created or updated to
+ * match the Function; then Running reports the Deployment's readiness, or its failure as the pods show it.
  */
-export async function reconcileWorkload(ctx: ControllerContext, pass: Pass, image: string): Promise<StageResult> {
-  const { fn, draft } = pass
-  const namespace = fn.metadata.namespace as string
-  const { deployments, services, autoscalers } = ctx.stores
-  let changed = false
-
-  const name = deploymentName(fn)
-  const existing = deployments.get(namespace, name)
+export function planWorkload(observed: WorkloadObserved, desired: WorkloadDesired): Plan {
+  const { fn } = desired
   const scaling = scalingEnabled(fn)
-  const desired = buildDeployment(fn, {
-    profile: pass.profile,
-    image,
-    serviceAccountName: ctx.config.functionServiceAccount,
-    progressDeadlineSeconds: ctx.config.progressDeadlineSeconds,
-    replicas: scaling ? (existing?.spec?.replicas ?? minReplicas(fn)) : minReplicas(fn),
-    scalingEnabled: scaling,
-  })
-  if (appliedHash(existing) !== appliedHash(desired)) {
-    deployments.remember(await ctx.writer.apply(desired))
-    draft.set('Running', 'Unknown', existing ? 'DeploymentUpdated' : 'DeploymentCreated', `Deployment ${name} ${existing ? 'updated' : 'created'}`)
-    changed = true
+  const writes: Write[] = []
+  const conditions: ConditionChange[] = []
+  const name = deploymentName(fn)
+  // While the autoscaler owns scaling, the Deployment keeps the count it has.
+  const replicas = scaling ? (observed.deployment?.spec?.replicas ?? minReplicas(fn)) : minReplicas(fn)
+  const deployment = buildDeployment(fn, { ...desired.deployment, replicas, scalingEnabled: scaling })
+  if (differs(observed.deployment, deployment)) {
+    writes.push({ apply: deployment })
+    conditions.push(observed.deployment ? Conditions.deploymentUpdated(name) : Conditions.deploymentCreated(name))
   }
-
   const service = buildService(fn)
-  const existingService = services.get(namespace, service.metadata!.name as string)
-  if (appliedHash(existingService) !== appliedHash(service)) {
-    services.remember(await ctx.writer.apply(service))
-    draft.set('Running', 'Unknown', existingService ? 'ServiceUpdated' : 'ServiceCreated', `Service ${service.metadata!.name} ${existingService ? 'updated' : 'created'}`)
-    changed = true
+  if (differs(observed.service, service)) {
+    writes.push({ apply: service })
+    conditions.push(observed.service ? Conditions.serviceUpdated(fn.metadata.name as string) : Conditions.serviceCreated(fn.metadata.name as string))
   }
+  const autoscaler = buildAutoscaler(fn, desired.targetCpuUtilizationPercentage)
+  const autoscalerName = autoscaler.metadata?.name as string
+  if (scaling && differs(observed.autoscaler, autoscaler)) {
+    writes.push({ apply: autoscaler })
+    conditions.push(observed.autoscaler ? Conditions.autoscalerUpdated(autoscalerName) : Conditions.autoscalerCreated(autoscalerName))
+  }
+  // minReplicas == maxReplicas: nothing to scale, and a leftover autoscaler would fight the fixed count.
+  const removal: Write[] = !scaling && observed.autoscaler ? [{ delete: refOf('autoscaling/v2', 'HorizontalPodAutoscaler', observed.autoscaler) }] : []
+  // Something changed: its watch events bring the next pass, which judges the new state.
+  if (writes.length > 0) return plan({ writes: [...writes, ...removal], conditions, stop: {} })
 
-  const autoscaler = buildAutoscaler(fn, ctx.config.targetCpuUtilizationPercentage)
-  const autoscalerName = autoscaler.metadata!.name as string
-  const existingAutoscaler = autoscalers.get(namespace, autoscalerName)
-  if (scaling && appliedHash(existingAutoscaler) !== appliedHash(autoscaler)) {
-    autoscalers.remember(await ctx.writer.apply(autoscaler))
-    draft.set(
-      'Running',
-      'Unknown',
-      existingAutoscaler ? 'HorizontalPodAutoscalerUpdated' : 'HorizontalPodAutoscalerCreated',
-      `HorizontalPodAutoscaler ${autoscalerName} ${existingAutoscaler ? 'updated' : 'created'}`,
-    )
-    changed = true
-  } else if (!scaling && existingAutoscaler) {
-    // minReplicas == maxReplicas: nothing to scale, and a leftover autoscaler would fight the fixed count.
-    await ctx.writer.delete('autoscaling/v2', 'HorizontalPodAutoscaler', existingAutoscaler)
-    autoscalers.rememberDeleted(namespace, autoscalerName)
-  }
-  if (changed) return stop()
-
-  const deployment = deployments.get(namespace, name) as V1Deployment
-  const state = deploymentState(deployment)
-  if (state.state === 'ready') {
-    draft.set('Running', 'True', 'DeploymentReady', `Deployment ${name} is ready`)
-    return stop({ requeueAfterMs: ctx.config.requeueReadyMs })
-  }
+  const failure = podFailure(observed.pods, desired.deployment.image)
+  const state: DeploymentState = failure ? { state: 'failed', why: failure } : deploymentState(observed.deployment as V1Deployment)
+  if (state.state === 'ready') return plan({ writes: removal, conditions: [Conditions.deploymentReady(name)], stop: { requeueAfterMs: desired.readyRequeueMs } })
   if (state.state === 'failed') {
-    draft.set('Running', 'False', 'DeploymentFailed', `Deployment ${name} of Function ${describe(fn)} failed: ${state.why}`)
-    return stop({ requeueAfterMs: ctx.config.requeueAfterFailureMs })
+    return plan({ writes: removal, conditions: [Conditions.deploymentFailed(desired.key, name, state.why)], stop: { requeueAfterMs: desired.failedRequeueMs } })
   }
-  draft.set('Running', 'Unknown', 'DeploymentWaiting', `Deployment ${name} is not ready yet`)
-  return CONTINUE
+  return plan({ writes: removal, conditions: [Conditions.deploymentWaiting(name)] })
+}
+
+/** Workload: Deployment, Service and autoscaler of the built image, and whether it runs. */
+export const workloadPhase: Phase = {
+  step: () => 'deploying',
+  async run(ctx, pass) {
+    const { fn } = pass
+    const namespace = fn.metadata.namespace as string
+    const { deployments, services, autoscalers, pods } = ctx.stores
+    return planWorkload(
+      {
+        deployment: deployments.get(namespace, deploymentName(fn)),
+        service: services.get(namespace, fn.metadata.name as string),
+        autoscaler: autoscalers.get(namespace, autoscalerName(fn)),
+        pods: pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.uuid] === fn.metadata.uid),
+      },
+      {
+        fn,
+        key: pass.key,
+        deployment: {
+          profile: pass.profile,
+          image: filled(pass, 'build').image.pull,
+          serviceAccountName: ctx.config.functionServiceAccount,
+          progressDeadlineSeconds: ctx.config.progressDeadlineSeconds,
+        },
+        targetCpuUtilizationPercentage: ctx.config.targetCpuUtilizationPercentage,
+        readyRequeueMs: ctx.config.requeueReadyMs,
+        failedRequeueMs: ctx.config.requeueAfterFailureMs,
+      },
+    )
+  },
 }

@@ -20,22 +20,19 @@ function field(secret: V1Secret, key: string): string | undefined {
 /**
  * The registry of a namespace, from the Secrets in it: the user's `serverless-registry-config` wins over
  * the propagated `serverless-registry-config-default`. An internal default registry is pushed to at its
- * in-cluster address and pulled from at the address kubelets reach (serverAddress).
+ * in-cluster address and pulled from at the address kubelets reach (serverAddress). A missing or
+ * incomplete Secret gives the problem, naming the Secret (the caller names the namespace).
  */
-export function resolveRegistry(namespace: string, external: V1Secret | undefined, fallback: V1Secret | undefined): Registry {
+export function resolveRegistry(external: V1Secret | undefined, fallback: V1Secret | undefined): { registry: Registry } | { problem: string } {
   const secret = external ?? fallback
-  if (!secret) {
-    throw new Error(
-      `Docker registry configuration not found: neither ${EXTERNAL_REGISTRY_SECRET} nor ${DEFAULT_REGISTRY_SECRET} exists in namespace ${namespace}`,
-    )
-  }
+  if (!secret) return { problem: `Docker registry configuration not found: neither Secret ${EXTERNAL_REGISTRY_SECRET} nor ${DEFAULT_REGISTRY_SECRET} exists` }
   const name = secret.metadata?.name as string
   const registryAddress = field(secret, 'registryAddress')
-  if (!registryAddress) throw new Error(`Secret ${namespace}/${name} has no registryAddress`)
+  if (!registryAddress) return { problem: `Secret ${name} has no registryAddress` }
   const internal = secret === fallback && field(secret, 'isInternal') === 'true'
   const serverAddress = field(secret, 'serverAddress')
-  if (internal && !serverAddress) throw new Error(`Secret ${namespace}/${name} is internal but has no serverAddress`)
-  return { secretName: name, pushAddress: registryAddress, pullAddress: internal ? (serverAddress as string) : registryAddress }
+  if (internal && !serverAddress) return { problem: `Secret ${name} is internal but has no serverAddress` }
+  return { registry: { secretName: name, pushAddress: registryAddress, pullAddress: internal ? (serverAddress as string) : registryAddress } }
 }
 
 /** Whether the user pinned this namespace's copy, so the cluster-wide one must not overwrite it. */

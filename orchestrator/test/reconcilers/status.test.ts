@@ -1,5 +1,6 @@
 import t from 'tap'
-import { StatusDraft, assertReason, sameStatus, withCondition } from '../../src/reconcilers/status.js'
+import { Conditions } from '../../src/reconcilers/conditions.js'
+import { StatusDraft, sameStatus, withCondition} from '../../src/reconcilers/status.js'
 import { makeFunction } from '../fixtures.js'
 
 t.test('a new condition goes first and replaces its type', async (t) => {
@@ -20,16 +21,16 @@ t.test('an unchanged condition keeps its place and time', async (t) => {
   t.equal(withCondition(before, { type: 'Running', status: 'True', reason: 'DeploymentReady', message: 'm' }, 't2'), before)
 })
 
-t.test('only the seed reasons of a type are accepted', async (t) => {
-  t.doesNotThrow(() => assertReason('Running', 'HorizontalPodAutoscalerCreated'))
-  t.throws(() => assertReason('Running', 'JobCreated'), /does not belong to condition Running/)
+t.test('the typed helpers give each reason its type and status', async (t) => {
+  t.match(Conditions.jobFailed('demo/hello', 'hello-build-x'), { type: 'BuildReady', status: 'False', reason: 'JobFailed' })
+  t.match(Conditions.deploymentReady('hello-abcde'), { type: 'Running', status: 'True', reason: 'DeploymentReady', message: 'Deployment hello-abcde is ready' })
 })
 
 t.test('the draft reports status.source and lists each change once', async (t) => {
   const draft = new StatusDraft(makeFunction({ source: 'code', runtime: 'python38' }), () => 'now')
   draft.status.runtime = 'python38'
-  draft.set('ConfigurationReady', 'True', 'ConfigMapCreated', 'ConfigMap x created')
-  draft.set('ConfigurationReady', 'True', 'ConfigMapCreated', 'ConfigMap x created')
+  draft.set(Conditions.configMapCreated('x'))
+  draft.set(Conditions.configMapCreated('x'))
   t.equal(draft.changes.length, 1)
   t.match(draft.status, { source: 'code', runtime: 'python38' })
   t.notOk(sameStatus(undefined, draft.status))
