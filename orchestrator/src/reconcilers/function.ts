@@ -13,15 +13,15 @@ import { sameStatus, StatusDraft } from './status.js'
 import { workloadPhase } from './workload.js'
 
 /** The phases of a pass, in order; each reads only what the ones before it filled in. */
-export const PHASES: readonly Phase[] = [sourcePhase, namespacePhase, oldJobsPhase, buildPhase, workloadPhase]
+const PHASES: readonly Phase[] = [sourcePhase, namespacePhase, oldJobsPhase, buildPhase, workloadPhase]
 
 /** A phase could not do its work (an API call failed); the message names the step, the Function and the object. */
-export class PhaseError extends Error {
+class PhaseError extends Error {
   override name = 'PhaseError'
 }
 
 /** The Event reason of a failure no seed condition describes. */
-export const RECONCILE_FAILED = 'ReconcileFailed'
+const RECONCILE_FAILED = 'ReconcileFailed'
 
 /**
  * One level-triggered pass over a Function: each phase compares what exists with what the Function asks

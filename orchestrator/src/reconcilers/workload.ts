@@ -113,7 +113,7 @@ export function planWorkload(observed: WorkloadObserved, desired: WorkloadDesire
 
 /** Workload: Deployment, Service and autoscaler of the built image, and whether it runs. */
 export const workloadPhase: Phase = {
-  step: () => 'deploying',
+  step: () => 'deploying the workload',
   async run(ctx, pass) {
     const { fn } = pass
     const namespace = fn.metadata.namespace as string
