@@ -1,13 +1,12 @@
 import { ConfigError, HostConfig, readConfig } from './config'
+import { expressObjects } from './express-objects'
+import { CATALOGUE, errorText, rawFailure } from './failures'
+import { Invoker } from './invoke'
 import { loadFunction } from './loader'
 import { FunctionMetrics } from './metrics'
 import { createHost } from './server'
 import { OtlpExporter } from './tracing'
 import { SyncWatchdog } from './watchdog'
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.stack || err.message : String(err)
-}
 
 // A function calling process.exit must not take the runtime down with it: the call throws instead, so a
 // synchronous exit becomes that request's 500 and a later one is logged like any uncaught exception.
@@ -22,17 +21,27 @@ function guardProcessExit(): (code?: number) => never {
 async function serve(config: HostConfig): Promise<void> {
   const exit = guardProcessExit()
   // Errors escaping the function asynchronously are logged; the runtime keeps serving (Node ≥ 15 would exit).
-  process.on('uncaughtException', (err) => console.error(`Function failed outside a request: ${describe(err)}`))
-  process.on('unhandledRejection', (reason) => console.error(`Function left a rejected promise unhandled: ${describe(reason)}`))
+  process.on('uncaughtException', (err) => console.error(`Function failed outside a request: ${errorText(err)}`))
+  process.on('unhandledRejection', (reason) => console.error(`Function left a rejected promise unhandled: ${errorText(reason)}`))
 
   const timeoutMs = config.timeoutSeconds * 1000
-  const watchdog = SyncWatchdog.start(timeoutMs)
+  const watchdog = SyncWatchdog.start(timeoutMs, rawFailure(CATALOGUE.functionTimedOut))
   if (!watchdog) console.error('Worker threads are unavailable: synchronous busy loops will not be stopped by FUNC_TIMEOUT')
   const exporter = config.otlpEndpoint ? new OtlpExporter(config.otlpEndpoint, config.serviceName) : undefined
   const loaded = await loadFunction(config)
-  if (loaded.error) console.error(`Function failed to load: ${describe(loaded.error)}`)
+  if (loaded.error) console.error(`Function failed to load: ${errorText(loaded.error)}`)
 
-  const { server, shutdown } = createHost({ config, loaded, metrics: new FunctionMetrics(config.moduleName), watchdog, exporter })
+  const express = expressObjects()
+  const invoker: Invoker = {
+    config,
+    loaded,
+    metrics: new FunctionMetrics(config.moduleName),
+    watchdog,
+    exporter,
+    environment: { publisherProxyAddress: config.publisherProxyAddress },
+    loadExpress: express.load,
+  }
+  const { server, shutdown } = createHost(invoker, express)
   server.on('error', (err: Error) => {
     console.error(`Cannot listen on FUNC_PORT=${config.port}: ${err.message}`)
     exit(1)
@@ -62,6 +71,6 @@ try {
   process.exit(2)
 }
 serve(config).catch((err) => {
-  console.error(`The runtime failed to start: ${describe(err)}`)
+  console.error(`The runtime failed to start: ${errorText(err)}`)
   process.exit(1)
 })

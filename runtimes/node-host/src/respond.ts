@@ -41,17 +41,3 @@ export function sendResult(res: ServerResponse, value: unknown, loadExpress: () 
   loadExpress()
   ;(res as ExpressResponse).json(value)
 }
-
-/** A plain-text error answer; it replaces whatever content type the function had chosen. */
-export function sendError(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
-  if (responseEnded(res)) return
-  if (res.headersSent) {
-    // Too late for a status line: cut the response short so the client sees it incomplete.
-    res.destroy()
-    return
-  }
-  res.statusCode = status
-  res.setHeader('Content-Type', contentType)
-  res.setHeader('Content-Length', Buffer.byteLength(body))
-  res.end(body)
-}

@@ -17,23 +17,26 @@ export class SyncWatchdog {
   private readonly slots: Int32Array
   private readonly started: Float64Array
 
-  private constructor(timeoutMs: number) {
+  private constructor(timeoutMs: number, response: string) {
     const shared = new SharedArrayBuffer(16)
     this.slots = new Int32Array(shared, 0, 2)
     this.started = new Float64Array(shared, 8, 1)
-    const worker = new Worker(WATCHER, { eval: true, workerData: { shared, timeoutMs } })
+    const worker = new Worker(WATCHER, { eval: true, workerData: { shared, timeoutMs, response } })
     worker.unref()
   }
 
-  /** Undefined where worker threads are unavailable (Node 10 without --experimental-worker). */
-  static start(timeoutMs: number): SyncWatchdog | undefined {
+  /**
+   * `response` is the raw HTTP answer for a call that ran too long. Undefined where worker threads are
+   * unavailable (Node 10 without --experimental-worker).
+   */
+  static start(timeoutMs: number, response: string): SyncWatchdog | undefined {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: Node 10 may lack the module
       Worker = (require('worker_threads') as typeof WorkerThreads).Worker
     } catch {
       return undefined
     }
-    return new SyncWatchdog(timeoutMs)
+    return new SyncWatchdog(timeoutMs, response)
   }
 
   /** `fd` is the request socket's descriptor, or -1 when it is unknown (the process is still stopped). */
@@ -54,9 +57,7 @@ const slots = new Int32Array(workerData.shared, 0, 2)
 const started = new Float64Array(workerData.shared, 8, 1)
 const timeoutMs = workerData.timeoutMs
 const interval = Math.max(10, Math.min(250, timeoutMs / 4))
-const body = '{"code":"ERR_SCRIPT_EXECUTION_TIMEOUT"}'
-const response = 'HTTP/1.1 408 Request Timeout\\r\\nContent-Type: application/json; charset=utf-8\\r\\n' +
-  'Access-Control-Allow-Origin: *\\r\\nConnection: close\\r\\nContent-Length: ' + body.length + '\\r\\n\\r\\n' + body
+const response = workerData.response
 for (;;) {
   Atomics.wait(slots, ${SLEEP}, 0, interval)
   const fd = slots[${FD}]
