@@ -5,13 +5,15 @@ import threading
 import time
 import traceback
 from numbers import Number
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import bottle
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
+from . import failures
 from .config import Config
-from .event import BadRequest, BodyTooLarge, InvalidJson, build_events
+from .event import BadRequest, BodyTooLarge, InvalidJson, JsonTooDeep, build_events
+from .failures import Failure
 from .invoke import FunctionFailed, FunctionTimedOut, Invoker, Slot, TooManyRunaways
 
 CALLS = Counter("function_calls_total", "Number of calls", ["method"])
@@ -26,6 +28,11 @@ def _json_response(value: Any) -> str:
 
 def to_response(value: Any) -> Any:
     """Kyma's conversions (through bottle) for what a function returns, plus numbers as JSON text."""
+    if isinstance(value, bottle.HTTPError):
+        # Answered here: bottle would pass it to the app's error handler, which answers for the host's own errors.
+        answer = bottle.HTTPResponse(str(value.body), value.status_line, value.headers)
+        answer.content_type = failures.TEXT
+        return answer
     if isinstance(value, bottle.HTTPResponse):
         return value
     if not value:
@@ -43,10 +50,27 @@ def to_response(value: Any) -> Any:
     raise TypeError("a function may not return a {}".format(type(value).__name__))
 
 
-def _plain_error_page(error: bottle.HTTPError) -> str:
-    """The reason as plain text, the same on every runtime, instead of bottle's HTML page echoing the URL."""
-    bottle.response.content_type = "text/plain; charset=utf-8"
-    return str(error.body)
+def failure_response(failure: Failure, detail: Optional[str] = None) -> bottle.HTTPResponse:
+    body = failure.text(detail)
+    return bottle.HTTPResponse(body, "{} {}".format(failure.status, failure.reason), failure.headers(len(body)))
+
+
+def _bottle_error_page(error: bottle.HTTPError) -> bytes:
+    """bottle's own errors as catalogue entries, instead of its HTML page echoing the URL.
+
+    They are a target the routes do not match (no leading /), a path that is not UTF-8, and an exception in the
+    host's own code (bottle has logged its traceback).
+    """
+    if error.status_code == 404:
+        failure, detail = failures.BAD_TARGET, None
+    elif error.status_code == 500:
+        failure, detail = failures.HOST_FAILED, None
+    else:
+        failure, detail = failures.MALFORMED_REQUEST, str(error.body)
+    bottle.response.status = "{} {}".format(failure.status, failure.reason)
+    for name, value in failure.headers(len(failure.text(detail))):
+        bottle.response.set_header(name, value)
+    return failure.text(detail)
 
 
 def _batch_value(value: Any) -> Any:
@@ -61,13 +85,6 @@ def _batch_value(value: Any) -> Any:
     return value
 
 
-def _http_error(status: int, message: str) -> bottle.HTTPError:
-    return bottle.HTTPError(status, message)
-
-
-TIMEOUT_BODY = b"Timeout while processing the function"
-
-
 def _send_timeout(slot: Slot) -> None:
     """Answers 408 from the watchdog thread while the request's own thread is still inside the function.
 
@@ -76,8 +93,10 @@ def _send_timeout(slot: Slot) -> None:
     its next request behind the runaway call.
     """
     try:
-        write = slot.start_response("408 Request Timeout", [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(TIMEOUT_BODY)))])
-        write(TIMEOUT_BODY)
+        failure = failures.FUNCTION_TIMED_OUT
+        body = failure.text()
+        write = slot.start_response("{} {}".format(failure.status, failure.reason), failure.headers(len(body)))
+        write(body)
         channel = getattr(slot.environ.get("waitress.client_disconnected"), "__self__", None)
         if channel is not None:
             with channel.outbuf_lock:
@@ -119,7 +138,7 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
     """``draining`` is set on SIGTERM: in-flight calls finish while /healthz fails, so no new traffic comes."""
     bottle.BaseRequest.MEMFILE_MAX = config.memfile_max
     app = bottle.Bottle(autojson=False)
-    app.default_error_handler = _plain_error_page
+    app.default_error_handler = _bottle_error_page
     label_prefix = config.module_name + "-"
     base_context = {
         "function-name": function_name,
@@ -131,15 +150,18 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
     @app.get("/healthz")
     def healthz() -> Any:
         if draining.is_set():
-            return _http_error(503, "Shutting down")
+            return failure_response(failures.SHUTTING_DOWN)
         if invoker.saturated:
-            return _http_error(503, "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways))
+            return failure_response(failures.TOO_MANY_RUNAWAYS, runaways_detail())
         return "OK"
 
     @app.get("/metrics")
     def metrics() -> Any:
         bottle.response.content_type = CONTENT_TYPE_LATEST
         return generate_latest()
+
+    def runaways_detail() -> str:
+        return "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways)
 
     metrics_by_method: Dict[str, Tuple[Any, Any, Any]] = {}
 
@@ -152,25 +174,27 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         return found
 
     def invoke_function(path: str = "") -> Any:
-        calls, failures, duration = metrics_for(bottle.request.method)
+        calls, failed, duration = metrics_for(bottle.request.method)
         request = bottle.BaseRequest(bottle.request.environ)
         try:
             events, batch = build_events(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
         except BodyTooLarge:
-            return _http_error(413, "Request entity too large: a JSON body may have at most FUNC_MEMFILE_MAX={} bytes".format(config.memfile_max))
+            return failure_response(failures.BODY_TOO_LARGE, "a JSON body may have at most FUNC_MEMFILE_MAX={} bytes".format(config.memfile_max))
         except BadRequest as error:
-            return _http_error(400, str(error))
+            return failure_response(failures.MALFORMED_CLOUDEVENT, str(error))
+        except JsonTooDeep:
+            return failure_response(failures.JSON_TOO_DEEP)
         except InvalidJson as error:
             calls.inc()
-            failures.inc()
+            failed.inc()
             print("Invalid JSON body: {}".format(error), file=sys.stderr)
-            return _http_error(500, "Internal Server Error")
+            return failure_response(failures.FUNCTION_FAILED)
         calls.inc(len(events))
         started = time.perf_counter()
         slot = request.environ["kless.slot"]
 
         def timed_out(slot: Slot) -> None:
-            failures.inc()
+            failed.inc()
             duration.observe(time.perf_counter() - started)
             _send_timeout(slot)
 
@@ -180,17 +204,17 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
                 return _json_response([_batch_value(value) for value in invoker.call_each(slot, events, dict(base_context))])
             return to_response(invoker.call(slot, events[0], dict(base_context)))
         except FunctionFailed:
-            failures.inc()
-            return _http_error(500, "Internal Server Error")
+            failed.inc()
+            return failure_response(failures.FUNCTION_FAILED)
         except FunctionTimedOut:
             return ""  # the watchdog has answered and counted it
         except TooManyRunaways:
-            failures.inc()
-            return _http_error(503, "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways))
+            failed.inc()
+            return failure_response(failures.TOO_MANY_RUNAWAYS, runaways_detail())
         except (TypeError, ValueError) as error:
-            failures.inc()
+            failed.inc()
             print("Function returned a value that cannot be sent: {}".format(error), file=sys.stderr)
-            return _http_error(500, "Internal Server Error")
+            return failure_response(failures.FUNCTION_FAILED)
         finally:
             if not slot.timed_out:
                 duration.observe(time.perf_counter() - started)

@@ -42,6 +42,10 @@ class BodyTooLarge(Exception):
     """A body that has to be parsed is larger than FUNC_MEMFILE_MAX; answered with 413."""
 
 
+class JsonTooDeep(Exception):
+    """A JSON body nests deeper than the parser's recursion allows; it is valid JSON, so not a failed call."""
+
+
 class InvalidJson(Exception):
     """A body declared as JSON does not parse; answered with 500 like Kyma's runtime."""
 
@@ -113,6 +117,8 @@ def _parse_json(body: bytes) -> Any:
         return None
     try:
         return json.loads(body)
+    except RecursionError:
+        raise JsonTooDeep() from None
     except ValueError as error:
         raise InvalidJson(str(error)) from None
 
@@ -138,6 +144,8 @@ def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[
 
     try:
         cloud_event = from_http({"content-type": "application/cloudevents+json"}, body)
+    except RecursionError:
+        raise JsonTooDeep() from None
     except (GenericException, ValueError, TypeError, KeyError) as error:
         raise BadRequest("malformed {}: {}".format(what, error)) from None
     attributes = cloud_event.get_attributes()

@@ -10,6 +10,7 @@ import time
 import traceback
 from typing import Any, Callable, NoReturn
 
+from . import failures
 from .app import create_app
 from .config import Config, ConfigError, load_config
 from .invoke import Invoker
@@ -42,6 +43,56 @@ def load_handler(config: Config) -> Callable[..., Any]:
     if not callable(handler):
         fail("{}.{} is a {}, not a function".format(config.module_name, config.handler_name, type(handler).__name__))
     return handler
+
+
+# waitress's own refusals (its parser's, and an exception escaping the app) by status code; 501 is an unsupported
+# Transfer-Encoding, which is the client's mistake.
+WAITRESS_FAILURES = {
+    400: failures.MALFORMED_REQUEST,
+    413: failures.BODY_TOO_LARGE,
+    431: failures.HEADERS_TOO_LARGE,
+    500: failures.HOST_FAILED,
+    501: failures.MALFORMED_REQUEST,
+}
+
+
+def catalogue_channel() -> Any:
+    """waitress's connection class, answering its own refusals from the catalogue, in HTTP/1.0 or 1.1 only."""
+    from waitress.channel import HTTPChannel
+    from waitress.parser import HTTPRequestParser, ParsingError
+    from waitress.task import ErrorTask
+
+    class CatalogueParser(HTTPRequestParser):  # type: ignore[misc]
+        def parse_header(self, header_plus: bytes) -> None:
+            super().parse_header(header_plus)
+            if self.version not in ("1.0", "1.1"):
+                # waitress cannot answer in another version, not even with an error.
+                version, self.version = self.version, "1.0"
+                raise ParsingError("HTTP/{} is not supported".format(version) if version else "the request line has no HTTP version")
+
+    class CatalogueErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            error = self.request.error
+            failure = WAITRESS_FAILURES.get(error.code, failures.MALFORMED_REQUEST)
+            detail = str(error.body).strip().rstrip(".") if failure is not failures.HOST_FAILED and error.body else None
+            body = failure.text(detail)
+            self.status = "{} {}".format(failure.status, failure.reason)
+            self.response_headers.append(("Content-Type", failures.TEXT))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class CatalogueChannel(HTTPChannel):  # type: ignore[misc]
+        parser_class = CatalogueParser
+        error_task_class = CatalogueErrorTask
+
+        def send_continue(self) -> None:
+            # A request already complete (no body, or refused) needs no 100 Continue, and after one waitress never
+            # answers it.
+            if self.request is None or not self.request.completed:
+                super().send_continue()
+
+    return CatalogueChannel
 
 
 def drain_then_exit(server: Any, invoker: Invoker, deadline_seconds: float) -> None:
@@ -91,6 +142,7 @@ def main() -> None:
         max_request_header_size=16 * 1024,
         asyncore_use_poll=True,
     )
+    server.channel_class = catalogue_channel()
 
     def on_term(signum: int, _frame: Any) -> None:
         if draining.is_set():
