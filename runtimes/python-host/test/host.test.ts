@@ -1,18 +1,12 @@
 // The Python host as a real process on the real 3.8 and 3.12 interpreters: start-up failures, configuration,
 // the timeout and runaway cap, SIGTERM draining, and the Python 3.8 language level of the host's code.
 // The HTTP contract itself is in the shared conformance table (conformance-tests/).
-import { execFile } from 'child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import { connect } from 'net'
-import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
-import { promisify } from 'util'
-import { freePort, functionEnv, preparePythonRuntime, pythonFunctionEnv, pythonTool, PythonRuntimeName, start, Started, waitFor } from '../../../testkit/src'
-
-const run = promisify(execFile)
-const hostDir = join(__dirname, '..')
-const RUNTIMES: PythonRuntimeName[] = ['python38', 'python312']
+import { pythonTool, Started, waitFor } from '../../../testkit/src'
+import { CATALOGUE } from '../../node-host/src/failures'
+import { hostDir, launch, pythonCatalogue, run, RUNTIMES, serving } from './host'
 
 const SLEEPY = `
 import time
@@ -22,30 +16,6 @@ def main(event, context):
     time.sleep(seconds)
     return 'slept {}'.format(seconds)
 `
-
-function functionDir(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kless-py-'))
-  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content)
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
-
-async function launch(runtime: PythonRuntimeName, files: Record<string, string>, env: Record<string, string> = {}) {
-  const rt = await preparePythonRuntime(runtime)
-  const port = await freePort()
-  const dir = functionDir(files)
-  const host = start(rt.python, rt.args, {
-    env: { ...rt.env, ...(await pythonFunctionEnv(rt, dir)), ...functionEnv(runtime, dir), FUNC_PORT: String(port), ...env },
-  })
-  t.teardown(() => host.stop(1000))
-  return { host, url: `http://127.0.0.1:${port}` }
-}
-
-async function serving(runtime: PythonRuntimeName, files: Record<string, string>, env: Record<string, string> = {}) {
-  const { host, url } = await launch(runtime, files, env)
-  await waitFor(async () => host.child.exitCode === null && (await fetch(`${url}/healthz`)).ok, 10000, () => `the ${runtime} host to serve:\n${host.output()}`)
-  return { host, url }
-}
 
 async function exitCode(host: Started): Promise<number | null> {
   const timer = setTimeout(() => host.child.kill('SIGKILL'), 10000)
@@ -148,6 +118,16 @@ for (const runtime of RUNTIMES) {
     t.match(host.output(), /SIGTERM received, finishing requests in progress/)
   })
 }
+
+t.test('the failure catalogue has the Node host\'s names, besides the failures only one host has', async (t) => {
+  // Node: its own header and body timeouts and CONNECT; Python: runaway threads and draining on SIGTERM.
+  const nodeOnly = ['headers-timed-out', 'body-timed-out', 'tunnel-refused']
+  const pythonOnly = ['too-many-runaways', 'shutting-down']
+  const python = (await pythonCatalogue('python38')).map((failure) => failure.name)
+  const node = Object.values(CATALOGUE).map((failure) => failure.name)
+  t.same(python.filter((name) => !pythonOnly.includes(name)).sort(), node.filter((name) => !nodeOnly.includes(name)).sort())
+  t.same(python.filter((name) => pythonOnly.includes(name)).sort(), [...pythonOnly].sort())
+})
 
 t.test('the host is valid Python 3.8 (vermin)', async (t) => {
   const vermin = await pythonTool('vermin', '1.6.0')
