@@ -1,6 +1,6 @@
 import { join } from 'path'
 import { Outcome, Response, send, sendRaw, Sink } from './http'
-import { RunningFunction, runtimes } from './runtimes'
+import { launcher, RunningFunction, Target } from './runtimes'
 import { Expect, forRuntime, FunctionSpec, FUNCTIONS_DIR, HeaderExpect, Row, Table } from './table'
 
 const ABSENT = '<absent>'
@@ -120,6 +120,7 @@ export class FunctionPool {
   constructor(
     private readonly runtime: string,
     private readonly sink: Sink,
+    private readonly target: Target = 'process',
   ) {}
 
   private key(fn: string, env: Record<string, string>): string {
@@ -132,7 +133,7 @@ export class FunctionPool {
     if (!started) {
       const resolvedEnv: Record<string, string> = {}
       for (const [name, value] of Object.entries(env)) resolvedEnv[name] = value.split('${SINK_URL}').join(this.sink.url)
-      started = runtimes[this.runtime]({ functionDir: join(FUNCTIONS_DIR, fn), env: resolvedEnv })
+      started = launcher(this.runtime, this.target)({ functionDir: join(FUNCTIONS_DIR, fn), env: resolvedEnv })
       started.catch(() => this.running.delete(key))
       this.running.set(key, started)
     }

@@ -1,5 +1,6 @@
-import { RUNTIME_NAMES, runtimeInfo } from '@kless/runtime-matrix'
-import { freePort, functionEnv, start, waitFor } from '@kless/testkit'
+import { RUNTIME_NAMES, runtimeImage, runtimeInfo } from '@kless/runtime-matrix'
+import { Buildah, builtImage, Containerd } from '@kless/testkit/dist/images'
+import { freePort, functionEnv, start, Started, waitFor } from '@kless/testkit'
 import { prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
 import { preparePythonRuntime, pythonFunctionEnv } from '@kless/testkit/dist/python-runtime'
 import { get } from 'http'
@@ -25,14 +26,30 @@ export interface LaunchOptions {
 
 export type Launcher = (options: LaunchOptions) => Promise<RunningFunction>
 
-/** Runtime name (as in Function spec.runtime) → how to start a function on it, for every runtime of the matrix. */
-export const runtimes: Record<string, Launcher> = Object.fromEntries(
-  RUNTIME_NAMES.map((runtime) => [runtime, runtimeInfo(runtime).language === 'nodejs' ? nodeLauncher(runtime) : pythonLauncher(runtime)]),
-)
+/**
+ * Where a runtime serves the table: `process`, the host on the runtime's bare interpreter (fast, every change);
+ * `image`, the runtime image's own CMD under containerd and runc, restricted as a Function pod is.
+ */
+export type Target = 'process' | 'image'
+export const TARGETS: readonly Target[] = ['process', 'image']
 
-/** Runtimes to run, from KLESS_RUNTIMES (comma separated) or all registered ones. */
+const launchers = new Map<string, Launcher>()
+
+/** How to start a function on `runtime` (any runtime of the matrix) at `target`; one launcher per pair, reused. */
+export function launcher(runtime: string, target: Target): Launcher {
+  const key = `${runtime}@${target}`
+  let found = launchers.get(key)
+  if (!found) {
+    const language = runtimeInfo(runtime).language
+    found = target === 'image' ? imageLauncher(runtime) : language === 'nodejs' ? nodeLauncher(runtime) : pythonLauncher(runtime)
+    launchers.set(key, found)
+  }
+  return found
+}
+
+/** Runtimes to run, from KLESS_RUNTIMES (comma separated) or every runtime of the matrix. */
 export function selectedRuntimes(filter = process.env.KLESS_RUNTIMES): string[] {
-  const all = Object.keys(runtimes)
+  const all = [...RUNTIME_NAMES]
   if (!filter) return all
   const wanted = filter.split(',').map((name) => name.trim()).filter(Boolean)
   for (const name of wanted) if (!all.includes(name)) throw new Error(`KLESS_RUNTIMES names unknown runtime "${name}"; registered: ${all.join(', ')}`)
@@ -51,16 +68,16 @@ function healthy(url: string): Promise<boolean> {
 }
 
 /**
- * Starts a process that serves on FUNC_PORT and waits for GET /healthz → 200. Shared by every runtime:
- * a launcher only says which command and variables start its server.
+ * Starts a server on a free FUNC_PORT and waits for GET /healthz → 200. Shared by every runtime and target: a
+ * launcher only says how to start a server on a port; `what` names it in messages.
  */
-export async function launchProcess(command: string, args: string[], env: Record<string, string>): Promise<RunningFunction> {
+export async function launchServer(what: string, startOn: (port: number) => Started | Promise<Started>): Promise<RunningFunction> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const proc = start(command, args, { env: { ...env, FUNC_PORT: String(port) } })
+  const proc = await startOn(port)
   let exitCode: number | null | undefined
   proc.exited.then((code) => (exitCode = code))
-  const describe = () => `${command} ${args.join(' ')} to answer /healthz`
+  const describe = () => `${what} to answer /healthz`
   try {
     // An exit ends the wait at once: a process that cannot start is reported with its output, not after 30 s.
     await waitFor(async () => exitCode !== undefined || healthy(url), 30000, describe)
@@ -83,12 +100,8 @@ function nodeLauncher(runtime: string): Launcher {
   return async ({ functionDir, env }) => {
     prepared ??= prepareNodeRuntime(runtime)
     const rt = await prepared
-    return launchProcess(rt.node, rt.args, {
-      ...rt.env,
-      ...functionEnv(runtime, functionDir),
-      NODE_PATH: `${functionDir}/node_modules`,
-      ...env,
-    })
+    const processEnv = { ...rt.env, ...functionEnv(runtime, functionDir), NODE_PATH: `${functionDir}/node_modules`, ...env }
+    return launchServer(`${rt.node} ${rt.args.join(' ')}`, (port) => start(rt.node, rt.args, { env: { ...processEnv, FUNC_PORT: String(port) } }))
   }
 }
 
@@ -97,11 +110,33 @@ function pythonLauncher(runtime: string): Launcher {
   return async ({ functionDir, env }) => {
     prepared ??= preparePythonRuntime(runtime)
     const rt = await prepared
-    return launchProcess(rt.python, rt.args, {
-      ...rt.env,
-      ...(await pythonFunctionEnv(rt, functionDir)),
-      ...functionEnv(runtime, functionDir),
-      ...env,
-    })
+    const processEnv = { ...rt.env, ...(await pythonFunctionEnv(rt, functionDir)), ...functionEnv(runtime, functionDir), ...env }
+    return launchServer(`${rt.python} ${rt.args.join(' ')}`, (port) => start(rt.python, rt.args, { env: { ...processEnv, FUNC_PORT: String(port) } }))
+  }
+}
+
+let containerd: Promise<Containerd> | undefined
+let sequence = 0
+
+/**
+ * The runtime image's own CMD under containerd and runc, as a Function pod runs it: read-only root filesystem with a
+ * tmpfs /tmp, the image's uid 1000, every capability dropped, the function folder at /kubeless (read-only, where a
+ * build puts it). Host networking, so the table's loopback sink is reachable. The image must have been built by the
+ * bootstrap; this only reads the cache.
+ */
+function imageLauncher(runtime: string): Launcher {
+  let image: Promise<string> | undefined
+  return async ({ functionDir, env }) => {
+    containerd ??= Containerd.start()
+    const daemon = await containerd
+    image ??= (async () => {
+      const buildah = new Buildah()
+      return daemon.importImage(buildah, (await builtImage(buildah, runtimeImage(runtime))).keyed, `docker.io/${runtimeImage(runtime)}`)
+    })()
+    const ref = await image
+    const id = `${runtime}-${process.pid}-${++sequence}`
+    return launchServer(`${ref} in container ${id}`, (port) =>
+      daemon.run({ image: ref, id, restricted: true, hostNetwork: true, binds: { [functionDir]: '/kubeless' }, env: { ...functionEnv(runtime, '/kubeless'), ...env, FUNC_PORT: String(port) } }),
+    )
   }
 }

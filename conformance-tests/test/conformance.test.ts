@@ -1,32 +1,5 @@
 import t from 'tap'
-import { Sink } from '../src/http'
-import { FunctionPool, runRow } from '../src/runner'
-import { selectedRuntimes } from '../src/runtimes'
-import { loadTable } from '../src/table'
+import { conformanceSuite } from './suite'
 
-// Every row of cases.yaml against every registered runtime, each a real process on its real interpreter.
-// KLESS_RUNTIMES=nodejs20,nodejs12 narrows the run; KLESS_ROWS=<substring> picks rows by name.
-const table = loadTable()
-const rowFilter = process.env.KLESS_ROWS
-const rows = rowFilter ? table.rows.filter((row) => row.name.includes(rowFilter)) : table.rows
-
-t.test('conformance table', async (t) => {
-  const sink = await Sink.start()
-  t.teardown(() => sink.close())
-  for (const runtime of selectedRuntimes()) {
-    await t.test(runtime, async (t) => {
-      const pool = new FunctionPool(runtime, sink)
-      t.teardown(() => pool.stopAll())
-      const started = Date.now()
-      for (const row of rows) {
-        await t.test(row.name, async (t) => {
-          const result = await runRow(table, row, runtime, pool, sink)
-          if (result.skipped) return t.skip(result.skipped)
-          for (const note of result.notes) t.comment(note)
-          t.same(result.problems, [], `${row.function}: ${row.name}`)
-        })
-      }
-      t.comment(`${runtime}: ${rows.length} rows in ${Date.now() - started} ms`)
-    })
-  }
-})
+// The table on every runtime's bare interpreter: each function a real host process on loopback.
+t.test('conformance table on the interpreters', (t) => conformanceSuite(t, 'process'))

@@ -103,6 +103,16 @@ async function goContext(version: string): Promise<string> {
   return dirname(goroot)
 }
 
+export interface BuildMode {
+  /** Only look: a missing image is an error instead of a build (tests read the cache the bootstrap filled). */
+  readOnly?: boolean
+  log?: (line: string) => void
+}
+
+export function notBuilt(what: string): string {
+  return `${what} is not built from the current inputs; \`npm run images\` builds it (npm test's bootstrap does)`
+}
+
 interface StandIn {
   dockerfile: string
   context: (log: (line: string) => void) => Promise<string>
@@ -115,7 +125,7 @@ interface StandIn {
 function standIn(name: string): StandIn | undefined {
   let match: RegExpExecArray | null
   if (name === 'debian:bookworm-slim') return { dockerfile: 'debian.Dockerfile', context: minbaseTree, buildArgs: {}, from: [] }
-  if ((match = /^node:(\d+\.\d+\.\d+)-alpine$/.exec(name))) {
+  if ((match = /^node:(\d+\.\d+\.\d+)-(?:alpine|bookworm-slim)$/.exec(name))) {
     const version = match[1]
     return { dockerfile: 'node.Dockerfile', context: () => nodeContext(version), buildArgs: { NODE_VERSION: version }, from: ['debian:bookworm-slim'] }
   }
@@ -140,14 +150,16 @@ export function qualified(name: string): string {
  * Builds the stand-in for `name` (and the ones it is built on) into buildah's storage unless an image built from the
  * same inputs is there. Returns the image ID.
  */
-export async function ensureStandIn(buildah: Buildah, name: string, log: (line: string) => void = () => undefined): Promise<string> {
+export async function ensureStandIn(buildah: Buildah, name: string, options: BuildMode = {}): Promise<string> {
+  const log = options.log ?? (() => undefined)
   const spec = standIn(name)
   if (!spec) throw new Error(`no stand-in is known for the base image ${name}; add one to ${__filename}`)
-  const parents = await Promise.all(spec.from.map((parent) => ensureStandIn(buildah, parent, log)))
+  const parents = await Promise.all(spec.from.map((parent) => ensureStandIn(buildah, parent, options)))
   const dockerfile = join(STANDIN_DIR, spec.dockerfile)
   const key = digest(readFileSync(dockerfile, 'utf8'), JSON.stringify(spec.buildArgs), ...parents)
   const keyed = `localhost/kless-standin/${name.replace(/[:/]/g, '-')}:${key}`
   if (!(await buildah.hasImage(keyed))) {
+    if (options.readOnly) throw new Error(notBuilt(`the stand-in ${name}`))
     const context = await spec.context(log)
     const started = Date.now()
     await buildah.build({ dockerfile, context, tags: [keyed], buildArgs: spec.buildArgs })

@@ -2,7 +2,7 @@ import { createHash } from 'crypto'
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs'
 import { join, relative } from 'path'
 import { Buildah } from './buildah'
-import { ensureStandIn } from './bases'
+import { BuildMode, ensureStandIn, notBuilt } from './bases'
 import { ImageSpec, platformImages, REPO_ROOT } from './catalog'
 import { dockerfileInputs } from './dockerfile'
 
@@ -59,13 +59,14 @@ function inputHash(spec: ImageSpec, baseIds: string[]): string {
  * Builds one platform image with buildah unless an image from the same inputs exists. Base images come from buildah's
  * storage: stand-ins (see bases.ts) when `standIns` is set, as on machines that cannot pull, else whatever is there.
  */
-export async function buildImage(buildah: Buildah, spec: ImageSpec, options: { standIns: boolean; log?: (line: string) => void }): Promise<BuiltImage> {
-  const log = options.log ?? (() => undefined)
+export async function buildImage(buildah: Buildah, spec: ImageSpec, options: ImageBuildOptions): Promise<BuiltImage> {
   const { bases } = dockerfileInputs(readFileSync(join(REPO_ROOT, spec.dockerfile), 'utf8'), spec.buildArgs)
-  const baseIds = await Promise.all(bases.map((base) => (options.standIns ? ensureStandIn(buildah, base, log) : buildah.imageId(base))))
+  const baseIds = await Promise.all(bases.map((base) => (options.standIns ? ensureStandIn(buildah, base, options) : buildah.imageId(base))))
   const keyed = `localhost/kless-inputs/${spec.ref.split(':')[0].replace(/\//g, '-')}:${inputHash(spec, baseIds)}`
   let seconds = 0
   if (!(await buildah.hasImage(keyed))) {
+    if (options.readOnly) throw new Error(notBuilt(`the image ${spec.ref}`))
+    options.log?.(`building ${spec.ref}`)
     const started = Date.now()
     await buildah.build({ dockerfile: join(REPO_ROOT, spec.dockerfile), context: REPO_ROOT, tags: [keyed], buildArgs: spec.buildArgs })
     seconds = (Date.now() - started) / 1000
@@ -75,7 +76,19 @@ export async function buildImage(buildah: Buildah, spec: ImageSpec, options: { s
 }
 
 /** Every platform image (or the ones whose ref starts with one of `only`), in catalogue order. */
-export async function buildPlatformImages(options: { standIns: boolean; only?: string[]; log?: (line: string) => void }): Promise<BuiltImage[]> {
+export interface ImageBuildOptions extends BuildMode {
+  /** Build the upstream bases as local stand-ins (machines that cannot pull), instead of using what buildah has. */
+  standIns: boolean
+}
+
+/** The built image of `ref` (a catalogue entry) for the current inputs; throws when the bootstrap has not built it. */
+export async function builtImage(buildah: Buildah, ref: string): Promise<BuiltImage> {
+  const spec = platformImages().find((candidate) => candidate.ref === ref || candidate.ref.split(':')[0] === ref)
+  if (!spec) throw new Error(`no platform image ${ref}; the catalogue has ${platformImages().map((candidate) => candidate.ref).join(', ')}`)
+  return buildImage(buildah, spec, { standIns: true, readOnly: true })
+}
+
+export async function buildPlatformImages(options: ImageBuildOptions & { only?: string[] }): Promise<BuiltImage[]> {
   const buildah = new Buildah()
   const wanted = platformImages().filter((spec) => !options.only?.length || options.only.some((prefix) => spec.ref.startsWith(prefix)))
   const built: BuiltImage[] = []

@@ -1,0 +1,136 @@
+import { spawn } from 'child_process'
+import { existsSync, mkdirSync, writeFileSync } from 'fs'
+import { tmpdir } from 'os'
+import { join } from 'path'
+import { cacheDir } from '../cache'
+import { withLock } from '../lock'
+import { start, Started, waitFor } from '../process'
+import { Buildah } from './buildah'
+import { run } from './run'
+
+const NAMESPACE = 'kless'
+
+/** The capabilities containerd grants a container by default (the OCI default set); a restricted pod drops them all. */
+const DEFAULT_CAPABILITIES = [
+  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+]
+
+export interface ContainerOptions {
+  image: string
+  /** Unique among running containers. */
+  id: string
+  env?: Record<string, string>
+  /** Host folder → container path, mounted read-only. */
+  binds?: Record<string, string>
+  /**
+   * Kubernetes' restricted pod security: read-only root filesystem with a tmpfs /tmp, every capability dropped,
+   * no privilege escalation. The image's own USER (1000 for every kless runtime) is kept.
+   */
+  restricted?: boolean
+  /** The host's network (loopback included); without it the container has a network namespace with only loopback. */
+  hostNetwork?: boolean
+  /** Replaces the image's CMD. */
+  command?: string[]
+}
+
+/**
+ * A containerd of the test run's own (its root, state and socket in one folder), running images built by buildah
+ * under runc, as a kubelet would. It stops when the owning process exits: a killed test run leaves no daemon,
+ * shim or mount behind.
+ */
+export class Containerd {
+  private constructor(readonly dir: string, readonly socket: string, private readonly daemon: Started) {}
+
+  static async start(options: { ownerPid?: number } = {}): Promise<Containerd> {
+    const dir = join(tmpdir(), `kless-containerd-${process.pid}-${Date.now().toString(36)}`)
+    mkdirSync(dir, { recursive: true })
+    const socket = join(dir, 'containerd.sock')
+    const config = join(dir, 'config.toml')
+    writeFileSync(
+      config,
+      [
+        'version = 2',
+        `root = "${dir}/root"`,
+        `state = "${dir}/state"`,
+        // Images reach this containerd by import; the CRI plugin is the real node's business.
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+        '[grpc]',
+        `  address = "${socket}"`,
+        '[ttrpc]',
+        `  address = "${dir}/ttrpc.sock"`,
+        '',
+      ].join('\n'),
+    )
+    const daemon = start('containerd', ['--config', config], {})
+    // The daemon must not keep its owner alive; the reaper or stop() ends it.
+    daemon.child.unref()
+    for (const stream of [daemon.child.stdout, daemon.child.stderr]) (stream as unknown as { unref(): void } | null)?.unref()
+    startReaper(dir, daemon.child.pid as number, options.ownerPid ?? process.pid)
+    const containerd = new Containerd(dir, socket, daemon)
+    await waitFor(async () => existsSync(socket) && (await containerd.ctr(['version']).then(() => true)), 30_000, () => `containerd to answer on ${socket}\n${daemon.output()}`)
+    return containerd
+  }
+
+  ctr(args: string[]): Promise<string> {
+    return run('ctr', ['--address', this.socket, '--namespace', NAMESPACE, ...args])
+  }
+
+  /**
+   * Makes a buildah image available under `name` (default: its own docker.io name). The image is exported once per
+   * image ID into the cache, so later runs only import.
+   */
+  async importImage(buildah: Buildah, ref: string, name = `docker.io/${ref.replace(/^localhost\//, '')}`): Promise<string> {
+    const id = (await buildah.imageId(ref)).slice(0, 20)
+    const archive = join(cacheDir('image-archives'), `${id}-${name.replace(/[^A-Za-z0-9.-]/g, '_')}.tar`)
+    if (!existsSync(archive)) {
+      await withLock(`${archive}.lock`, async () => {
+        if (existsSync(archive)) return
+        await buildah.push(ref, `docker-archive:${archive}.tmp:${name}`)
+        await run('mv', [`${archive}.tmp`, archive])
+      })
+    }
+    // The archive names the image, so the import gives it exactly that name.
+    if (!(await this.ctr(['images', 'ls', '-q'])).split('\n').includes(name)) await this.ctr(['images', 'import', archive])
+    return name
+  }
+
+  /** Starts a container in the foreground of a `ctr run` process: its output is the container's, a signal reaches it. */
+  run(options: ContainerOptions): Started {
+    const args = ['--address', this.socket, '--namespace', NAMESPACE, 'run', '--rm']
+    if (options.hostNetwork) args.push('--net-host')
+    if (options.restricted) {
+      args.push('--read-only', '--mount', 'type=tmpfs,src=tmpfs,dst=/tmp,options=nosuid:nodev:mode=1777')
+      for (const capability of DEFAULT_CAPABILITIES) args.push('--cap-drop', `CAP_${capability}`)
+    }
+    for (const [source, target] of Object.entries(options.binds ?? {})) args.push('--mount', `type=bind,src=${source},dst=${target},options=rbind:ro`)
+    for (const [name, value] of Object.entries(options.env ?? {})) args.push('--env', `${name}=${value}`)
+    args.push(options.image, options.id, ...(options.command ?? []))
+    return start('ctr', args)
+  }
+
+  /** Runs a command inside a running container and returns its stdout. */
+  exec(id: string, command: string[]): Promise<string> {
+    return this.ctr(['task', 'exec', '--exec-id', `exec-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`, id, ...command])
+  }
+
+  async stop(): Promise<void> {
+    for (const id of (await this.ctr(['tasks', 'ls', '-q']).catch(() => '')).split('\n').filter(Boolean)) await this.ctr(['tasks', 'kill', '-s', 'SIGKILL', id]).catch(() => undefined)
+    await this.daemon.stop(5000)
+    await run('sh', ['-c', `umount -R '${this.dir}'/state/* 2>/dev/null; grep -o ' ${this.dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf '${this.dir}'`]).catch(() => undefined)
+  }
+}
+
+/** Kills containerd, its shims and their containers, and removes the folder, once `ownerPid` is gone. */
+function startReaper(dir: string, daemonPid: number, ownerPid: number): void {
+  const script = [
+    'owner=$1; daemon=$2; dir=$3',
+    'while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done',
+    '[ -d "$dir" ] || exit 0',
+    // Shims are started with the socket's folder in their arguments; their containers die with them.
+    'for pid in $(pgrep -f "containerd-shim.*$dir") $daemon; do kill -9 "$pid" 2>/dev/null; done',
+    'sleep 1',
+    'grep -o " $dir[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l',
+    'rm -rf "$dir"',
+  ].join('\n')
+  spawn('sh', ['-c', script, 'kless-containerd-reaper', String(ownerPid), String(daemonPid), dir], { detached: true, stdio: 'ignore' }).unref()
+}

@@ -1,0 +1,7 @@
+export { Buildah, parseHumanSize } from './buildah'
+export { ensureStandIn, qualified, BuildMode } from './bases'
+export { buildImage, builtImage, buildPlatformImages, BuiltImage, ImageBuildOptions } from './build'
+export { platformImages, platformVersion, ImageSpec, REPO_ROOT } from './catalog'
+export { Containerd, ContainerOptions } from './containerd'
+export { ensureDebianPackages, IMAGE_TOOL_PACKAGES } from './debian'
+export { dockerfileInputs, DockerfileInputs } from './dockerfile'
