@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
 
-function run(cmd, args, onLine = () => {}) {
+function run(cmd, args, onLine = () => {}, env = process.env) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] })
     let pending = ''
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk)
@@ -34,16 +34,23 @@ else failed++
 
 // tap's own summary line: "# { total: 12, pass: 11, fail: 1, skip: … }"
 let summary = null
+const files = []
 const tapArgs = ['--reporter=tap', ...process.argv.slice(2)]
+// The bootstrap prepared the cache; a test that would build a tool fails with a message instead.
+const tapEnv = { ...process.env, KLESS_CACHE_READ_ONLY: '1' }
 const tapCode = await run(bin('tap'), tapArgs, (line) => {
   const match = /^# \{ (.*) \}$/.exec(line)
   if (match) summary = Object.fromEntries(match[1].split(', ').map((kv) => kv.split(': ')).map(([k, v]) => [k, Number(v)]))
-})
+  const file = /^(?:not )?ok \d+ - (\S+) # time=([\d.]+)ms/.exec(line)
+  if (file) files.push({ name: file[1], ms: Number(file[2]) })
+}, tapEnv)
 if (summary) {
   passed += summary.pass ?? 0
   failed += summary.fail ?? 0
 }
 if (tapCode !== 0 && !(summary && summary.fail)) failed++
 
+console.log('# the five slowest test files')
+for (const { name, ms } of files.sort((a, b) => b.ms - a.ms).slice(0, 5)) console.log(`#   ${(ms / 1000).toFixed(1).padStart(7)} s  ${name}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed ? 1 : 0)

@@ -18,3 +18,13 @@ export function cacheDir(...parts: string[]): string {
   mkdirSync(dir, { recursive: true })
   return dir
 }
+
+/**
+ * Tests only read the cache the bootstrap filled (npm test sets KLESS_CACHE_READ_ONLY): building a tool inside a
+ * test's timeout is the failure this turns into a clear message instead.
+ */
+export function assertBuildAllowed(what: string): void {
+  if (process.env.KLESS_CACHE_READ_ONLY === '1') {
+    throw new Error(`${what} is not in the kless cache (${cacheRoot()}); npm test's bootstrap prepares it: run \`node scripts/bootstrap.mjs\``)
+  }
+}

@@ -2,7 +2,7 @@ import { execFile } from 'child_process'
 import { existsSync } from 'fs'
 import { join } from 'path'
 import { promisify } from 'util'
-import { cacheDir } from './cache'
+import { assertBuildAllowed, cacheDir } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
@@ -16,6 +16,7 @@ export async function goInstall(pkg: string, version: string, binaryName = pkg.s
   const dir = cacheDir('go-bin', `${pkg.replace(/[/@]/g, '_')}@${version}`)
   const binary = join(dir, binaryName)
   if (existsSync(binary)) return binary
+  assertBuildAllowed(`${pkg}@${version}`)
   return withLock(join(dir, '.lock'), async () => {
     if (!existsSync(binary)) {
       await run('go', ['install', `${pkg}@${version}`], {

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameS
 import { join, relative } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
-import { cacheDir } from './cache'
+import { assertBuildAllowed, cacheDir } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
@@ -71,7 +71,10 @@ export async function nodeBinary(version: string): Promise<string> {
   if (existsSync(wrapper)) return wrapper
   return withLock(join(dir, '.lock'), async () => {
     if (existsSync(wrapper)) return wrapper
-    if (!existsSync(binary)) await download(version, dir)
+    if (!existsSync(binary)) {
+      assertBuildAllowed(`Node ${version}`)
+      await download(version, dir)
+    }
     writeFileSync(`${wrapper}.tmp`, `#!/bin/sh\nunset NODE_OPTIONS\nexec '${binary}' "$@"\n`, { mode: 0o755 })
     renameSync(`${wrapper}.tmp`, wrapper)
     return wrapper

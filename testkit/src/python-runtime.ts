@@ -5,7 +5,7 @@ import { homedir } from 'os'
 import { join } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
-import { cacheDir } from './cache'
+import { assertBuildAllowed, cacheDir } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
@@ -53,6 +53,7 @@ async function venvWith(dir: string, interpreter: string, requirements: string[]
   const python = join(dir, 'bin', 'python')
   const ready = join(dir, '.installed')
   if (existsSync(ready)) return python
+  assertBuildAllowed(`the Python environment ${dir}`)
   return withLock(join(dir, '.lock'), async () => {
     if (existsSync(ready)) return python
     await run(interpreter, ['-m', 'venv', '--clear', dir])

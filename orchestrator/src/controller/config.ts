@@ -69,12 +69,12 @@ export function readControllerConfig(env: NodeJS.ProcessEnv, hostname: string): 
     watchNamespace: env.APP_WATCH_NAMESPACE || undefined,
     maxSimultaneousBuilds: int(env, 'APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS', 5, 1),
     workers: int(env, 'APP_WORKERS', 8, 1),
-    executorImage: text(env, 'APP_FUNCTION_BUILD_EXECUTOR_IMAGE', 'gcr.io/kaniko-project/executor:v1.23.2'),
+    executorImage: text(env, 'APP_FUNCTION_BUILD_EXECUTOR_IMAGE', 'kless/kaniko-executor:0.1.0'),
     executorArgs: text(env, 'APP_FUNCTION_BUILD_EXECUTOR_ARGS', DEFAULT_EXECUTOR_ARGS.join(','))
       .split(',')
       .map((arg) => arg.trim())
       .filter(Boolean),
-    repoFetcherImage: text(env, 'APP_FUNCTION_BUILD_REPO_FETCHER_IMAGE', 'alpine/git:v2.49.1'),
+    repoFetcherImage: text(env, 'APP_FUNCTION_BUILD_REPO_FETCHER_IMAGE', 'kless/git-fetcher:0.1.0'),
     runtimeImages: runtimeImages(text(env, 'APP_FUNCTION_RUNTIME_IMAGE_PREFIX', '')),
     buildServiceAccount: text(env, 'APP_FUNCTION_BUILD_SERVICE_ACCOUNT_NAME', 'serverless-build'),
     functionServiceAccount: text(env, 'APP_FUNCTION_IMAGE_PULL_ACCOUNT_NAME', 'serverless-function'),

@@ -1,6 +1,6 @@
 /**
  * The runtime matrix (runtimes/matrix/matrix.json) against every place that must agree with it but cannot read it:
- * the CRD schema, the runtime folders' Dockerfiles, and the env names the webhook reserves for the controller.
+ * the CRD schema, the runtime images' Dockerfiles, and the env names the webhook reserves for the controller.
  */
 import t from 'tap'
 import { existsSync, readFileSync } from 'fs'
@@ -11,9 +11,11 @@ import { DEFAULT_WEBHOOK_VALUES as values } from '../../src/api/config.js'
 import { defaultFunction } from '../../src/api/defaults.js'
 import { RESERVED_ENV_NAMES } from '../../src/api/types.js'
 import { validateFunction } from '../../src/api/validation.js'
+import { readControllerConfig } from '../../src/controller/config.js'
 import { buildDeployment } from '../../src/resources/deployment.js'
 import { makeFunction, profileOf } from '../fixtures.js'
 import { fn } from './fixtures.js'
+import testkit from '../../../testkit/src/index.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 const CRD = join(ROOT, 'charts', 'kless', 'crds', 'functions.serverless.kyma-project.io.yaml')
@@ -38,28 +40,16 @@ t.test('the webhook accepts exactly the matrix runtimes and defaults to its defa
   t.equal(defaultFunction(fn({ runtime: undefined }), values).spec.runtime, DEFAULT_RUNTIME)
 })
 
-/** The image a Dockerfile's last stage starts from: ARG defaults substituted, stage names followed to their base. */
-function finalBase(dockerfile: string): string {
-  const args = new Map<string, string>()
-  const stages = new Map<string, string>()
-  let last = ''
-  for (const line of dockerfile.split('\n').map((text) => text.trim())) {
-    const arg = /^ARG\s+(\w+)=(\S+)/i.exec(line)
-    if (arg) args.set(arg[1], arg[2].replace(/^"(.*)"$/, '$1'))
-    const from = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line)
-    if (!from) continue
-    const image = from[1].replace(/\$\{?(\w+)\}?/g, (_, name: string) => args.get(name) ?? `<unset ${name}>`)
-    last = stages.get(image) ?? image
-    if (from[2]) stages.set(from[2], last)
-  }
-  return last
-}
-
-t.test('every runtime has its folder, whose Dockerfile builds on the matrix base', async (t) => {
+t.test('every runtime has a folder with its host pins and an image built FROM the matrix base', async (t) => {
+  const images = testkit.platformImages()
   for (const runtime of RUNTIME_NAMES) {
-    const dockerfile = join(ROOT, 'runtimes', runtime, 'Dockerfile')
-    if (!t.ok(existsSync(dockerfile), `${dockerfile} exists`)) continue
-    t.equal(finalBase(readFileSync(dockerfile, 'utf8')), runtimeInfo(runtime).base, `${runtime}: FROM the matrix base`)
+    const info = runtimeInfo(runtime)
+    const pins = join(ROOT, 'runtimes', runtime, info.language === 'nodejs' ? 'package.json' : 'requirements.txt')
+    t.ok(existsSync(pins), `${pins} exists`)
+    const image = images.find((candidate) => candidate.ref === `${info.image}:${info.imageTag}`)
+    if (!t.ok(image, `${runtime}: the image catalogue builds ${info.image}:${info.imageTag}`) || !image) continue
+    const { bases } = testkit.dockerfileInputs(readFileSync(join(ROOT, image.dockerfile), 'utf8'), image.buildArgs)
+    t.same(bases, [info.base], `${runtime}: ${image.dockerfile} builds FROM the matrix base`)
   }
 })
 
@@ -81,4 +71,16 @@ t.test('every variable the Deployment sets is reserved, on every runtime', async
 t.test('a Function setting FUNC_NAME itself is refused, naming the field', async (t) => {
   const errors = validateFunction(defaultFunction(fn({ env: [{ name: 'FUNC_NAME', value: 'mine' }] }), values), values)
   t.same(errors, [{ field: 'spec.env[0].name', message: 'FUNC_NAME is reserved for the serverless runtime and cannot be set' }])
+})
+
+t.test('the chart and the controller run the images this repository builds', async (t) => {
+  const refs = testkit.platformImages().map((image) => image.ref)
+  const values = parse(readFileSync(join(ROOT, 'charts', 'kless', 'values.yaml'), 'utf8'))
+  const envs = values.containers.manager.envs
+  for (const ref of [envs.functionBuildExecutorImage.value, envs.functionBuildRepoFetcherImage.value, `${values.image.repository}:${testkit.platformVersion()}`]) {
+    t.ok(refs.includes(ref), `${ref} is built by images/`)
+  }
+  const config = readControllerConfig({}, 'host')
+  t.ok(refs.includes(config.executorImage), `controller default ${config.executorImage}`)
+  t.ok(refs.includes(config.repoFetcherImage), `controller default ${config.repoFetcherImage}`)
 })

@@ -274,7 +274,8 @@ t.test('the Function pipeline on a real API server', async (t) => {
 
     const external = registrySecret(own.ns, 'external.kless.test', 'serverless-registry-config')
     external.metadata.labels = { 'serverless.kyma-project.io/remote-registry': 'config' } as never
-    const { registryAddress: _dropped, ...incomplete } = external.stringData
+    const incomplete: Record<string, string> = { ...external.stringData }
+    delete incomplete.registryAddress
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ ...external, stringData: incomplete }))
     const broken = await local.until('hello', withReason('SourceUpdateFailed'), 30_000)
     t.match(broken?.status?.conditions?.[0], {

@@ -8,8 +8,6 @@ import testkit from '../../../testkit/src/index.js'
 
 const run = promisify(execFile)
 export const CHART = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'charts', 'kless')
-const HELM_MODULE = 'helm.sh/helm/v3/cmd/helm'
-const HELM_VERSION = 'v3.16.4'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered manifests of every kind
 export type Manifest = Record<string, any>
@@ -21,7 +19,7 @@ export interface Rendered {
 }
 
 export async function renderChart(namespace: string, ...flags: string[]): Promise<Rendered> {
-  const helm = await testkit.goInstall(HELM_MODULE, HELM_VERSION, 'helm')
+  const helm = await testkit.helmBinary()
   // The chart's kubeVersion check needs the cluster's version; a go-installed helm does not know one of its own.
   const args = ['template', 'kless', CHART, '--namespace', namespace, '--kube-version', testkit.pinnedVersions().kubernetes, ...flags]
   const { stdout: text } = await run(helm, args, { maxBuffer: 16 * 1024 * 1024 })

@@ -4,7 +4,7 @@
 import { connect } from 'net'
 import { join } from 'path'
 import t from 'tap'
-import { pythonTool, Started, waitFor } from '../../../testkit/src'
+import { Started, verminTool, waitFor } from '../../../testkit/src'
 import { CATALOGUE } from '../../node-host/src/failures'
 import { hostDir, launch, pythonCatalogue, run, RUNTIMES, serving } from './host'
 
@@ -130,7 +130,7 @@ t.test('the failure catalogue has the Node host\'s names, besides the failures o
 })
 
 t.test('the host is valid Python 3.8 (vermin)', async (t) => {
-  const vermin = await pythonTool('vermin', '1.6.0')
+  const vermin = await verminTool()
   const { stdout } = await run(vermin, ['--target=3.8-', '--violations', '--no-tips', '--eval-annotations', '--backport', 'dataclasses', join(hostDir, 'kless.py'), join(hostDir, 'kless_host')]).catch((error) => {
     t.fail(`vermin found code newer than Python 3.8:\n${error.stdout}${error.stderr}`)
     return { stdout: '' }

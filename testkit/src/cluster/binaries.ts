@@ -2,7 +2,7 @@ import { execFile } from 'child_process'
 import { existsSync, readFileSync, writeFileSync } from 'fs'
 import { join } from 'path'
 import { promisify } from 'util'
-import { cacheDir } from '../cache'
+import { assertBuildAllowed, cacheDir } from '../cache'
 import { goInstall } from '../go'
 import { withLock } from '../lock'
 
@@ -56,6 +56,7 @@ export async function clusterBinaries(log: (line: string) => void = () => undefi
   const dir = cacheDir('kubernetes', `${versions.kubernetes}-etcd-${versions.etcd}`)
   const marker = join(dir, '.complete')
   if (!existsSync(marker)) {
+    assertBuildAllowed(`Kubernetes ${versions.kubernetes} and etcd ${versions.etcd}`)
     await withLock(join(dir, '.lock'), async () => {
       if (existsSync(marker)) return
       const started = Date.now()

@@ -61,14 +61,15 @@ function inputHash(spec: ImageSpec, baseIds: string[]): string {
  */
 export async function buildImage(buildah: Buildah, spec: ImageSpec, options: ImageBuildOptions): Promise<BuiltImage> {
   const { bases } = dockerfileInputs(readFileSync(join(REPO_ROOT, spec.dockerfile), 'utf8'), spec.buildArgs)
-  const baseIds = await Promise.all(bases.map((base) => (options.standIns ? ensureStandIn(buildah, base, options) : buildah.imageId(base))))
+  // Without stand-ins the bases are pulled from their registries when missing; their names key the build then.
+  const baseIds = options.standIns ? await Promise.all(bases.map((base) => ensureStandIn(buildah, base, options))) : bases
   const keyed = `localhost/kless-inputs/${spec.ref.split(':')[0].replace(/\//g, '-')}:${inputHash(spec, baseIds)}`
   let seconds = 0
   if (!(await buildah.hasImage(keyed))) {
     if (options.readOnly) throw new Error(notBuilt(`the image ${spec.ref}`))
     options.log?.(`building ${spec.ref}`)
     const started = Date.now()
-    await buildah.build({ dockerfile: join(REPO_ROOT, spec.dockerfile), context: REPO_ROOT, tags: [keyed], buildArgs: spec.buildArgs })
+    await buildah.build({ dockerfile: join(REPO_ROOT, spec.dockerfile), context: REPO_ROOT, tags: [keyed], buildArgs: spec.buildArgs, pull: !options.standIns })
     seconds = (Date.now() - started) / 1000
   }
   await buildah.tag(keyed, `localhost/${spec.ref}`, `docker.io/${spec.ref}`)

@@ -5,3 +5,4 @@ export { platformImages, platformVersion, ImageSpec, REPO_ROOT } from './catalog
 export { Containerd, ContainerOptions } from './containerd'
 export { ensureDebianPackages, IMAGE_TOOL_PACKAGES } from './debian'
 export { dockerfileInputs, DockerfileInputs } from './dockerfile'
+export { LoopbackRegistry } from './registry'
