@@ -1,3 +1,4 @@
+import { createHash } from 'crypto'
 import { mkdirSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
@@ -10,7 +11,8 @@ import { run } from './run'
  */
 export class Buildah {
   readonly root = cacheDir('buildah', 'storage')
-  readonly runRoot = join(tmpdir(), 'kless-buildah-run')
+  // Runtime state belongs to one storage: a second cache (KLESS_CACHE) gets its own.
+  readonly runRoot = join(tmpdir(), `kless-buildah-run-${createHash('sha256').update(this.root).digest('hex').slice(0, 12)}`)
 
   constructor() {
     mkdirSync(this.runRoot, { recursive: true })
