@@ -1,0 +1,185 @@
+import t, { type Test } from 'tap'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { get } from 'http'
+import { tmpdir } from 'os'
+import { join } from 'path'
+import { parse } from 'yaml'
+import { freePort, Started, waitFor } from '../src/process'
+import { Buildah, builtImage, Containerd, LoopbackRegistry, REPO_ROOT } from '../src/images'
+
+/*
+ * A Function's image is built the way a build Job builds it — the kaniko/ Dockerfile of its language on the runtime
+ * image, with a context laid out as the controller mounts it — and run the way its Deployment runs it. The runtime
+ * images and the kaniko executor come from the bootstrap's cache (`npm run images`); this test only reads them.
+ */
+
+const NODE_RUNTIME_IMAGE = 'kless/runtime-nodejs12:0.1.0'
+const PYTHON_RUNTIME_IMAGE = 'kless/runtime-python38:0.1.0'
+const EXECUTOR_IMAGE = 'kless/kaniko-executor:0.1.0'
+const FUNCTION_ENV = { MOD_NAME: 'handler', FUNC_HANDLER: 'main' }
+
+interface FunctionSource {
+  dockerfile: string
+  handlerFile: string
+  source: string
+  depsFile: string
+  deps: string
+  env: Record<string, string>
+}
+
+const helloJohnSpec = parse(readFileSync(join(__dirname, '..', 'fixtures', 'seed-examples', 'function-hello-john.yaml'), 'utf8')).spec
+const helloJohn: FunctionSource = {
+  dockerfile: 'kaniko/dockerfiles/nodejs.Dockerfile',
+  handlerFile: 'handler.js',
+  source: helloJohnSpec.source,
+  depsFile: 'package.json',
+  deps: helloJohnSpec.deps,
+  env: Object.fromEntries(helloJohnSpec.env.map((entry: { name: string; value: string }) => [entry.name, entry.value])),
+}
+
+// six is only on the index, never in the runtime image: the answer comes through it or the handler does not load.
+const pythonWithSix: FunctionSource = {
+  dockerfile: 'kaniko/dockerfiles/python.Dockerfile',
+  handlerFile: 'handler.py',
+  source: ['import os', 'import six', '', 'def main(event, context):', '    return six.ensure_str(b"Hello ") + os.environ["PERSON_NAME"]', ''].join('\n'),
+  depsFile: 'requirements.txt',
+  deps: 'six==1.16.0\n',
+  env: { PERSON_NAME: 'John' },
+}
+
+/** The build context as the build Job mounts it: src/<handler>, src/<deps>, an empty registry-config/, the Dockerfile. */
+function buildContext(fn: FunctionSource): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kless-function-build-'))
+  mkdirSync(join(dir, 'src'))
+  mkdirSync(join(dir, 'registry-config'))
+  writeFileSync(join(dir, 'src', fn.handlerFile), fn.source)
+  writeFileSync(join(dir, 'src', fn.depsFile), fn.deps)
+  copyFileSync(join(REPO_ROOT, fn.dockerfile), join(dir, 'Dockerfile'))
+  return dir
+}
+
+function getText(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, (response) => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    request.on('error', reject)
+    request.setTimeout(5000, () => request.destroy(new Error(`no answer from ${url} in 5 s`)))
+  })
+}
+
+const seconds = (since: number) => Number(((Date.now() - since) / 1000).toFixed(1))
+
+let sequence = 0
+const containerId = (what: string) => `${what}-${process.pid}-${++sequence}`
+
+const buildah = new Buildah()
+let containerd: Containerd
+const contexts: string[] = []
+
+t.before(async () => {
+  containerd = await Containerd.start()
+})
+t.teardown(async () => {
+  await containerd?.stop()
+  for (const dir of contexts) rmSync(dir, { recursive: true, force: true })
+})
+
+/** Builds `fn` with buildah on `baseImage` and returns the image's tag in buildah's storage. */
+async function buildahBuild(t: Test, fn: FunctionSource, baseImage: string, name: string): Promise<string> {
+  await builtImage(buildah, baseImage)
+  const context = buildContext(fn)
+  contexts.push(context)
+  const tag = `localhost/kless-test/${name}:${process.pid}`
+  const started = Date.now()
+  await buildah.build({ dockerfile: join(context, 'Dockerfile'), context, tags: [tag], buildArgs: { BASE_IMAGE: baseImage } })
+  t.comment(`${name}: buildah build ${seconds(started)} s, image ${(await buildah.size(tag)) / 1e6} MB`)
+  return tag
+}
+
+/** Runs a Function image as its Deployment does (restricted, host network here) and returns its answer to GET /. */
+async function answerOf(t: Test, image: string, fn: FunctionSource): Promise<string> {
+  const port = await freePort()
+  const id = containerId('fn')
+  const proc = containerd.run({ image, id, restricted: true, hostNetwork: true, env: { ...FUNCTION_ENV, ...fn.env, FUNC_PORT: String(port) } })
+  t.teardown(() => proc.stop(2000))
+  return waitForAnswer(proc, () => getText(`http://127.0.0.1:${port}/`))
+}
+
+async function waitForAnswer(proc: Started, ask: () => Promise<{ status: number; body: string }>): Promise<string> {
+  let exitCode: number | null | undefined
+  proc.exited.then((code) => (exitCode = code))
+  let answer: { status: number; body: string } | undefined
+  try {
+    await waitFor(async () => exitCode !== undefined || (answer = await ask()).status === 200, 30_000, () => 'the Function to answer GET /')
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- container output ---\n${proc.output()}`)
+  }
+  if (exitCode !== undefined) throw new Error(`the Function's container exited with ${exitCode}\n--- output ---\n${proc.output()}`)
+  return (answer as { body: string }).body
+}
+
+let helloJohnImage: Promise<string> | undefined
+const helloJohnBuilt = (t: Test) => (helloJohnImage ??= buildahBuild(t, helloJohn, NODE_RUNTIME_IMAGE, 'hello-john').then((tag) => containerd.importImage(buildah, tag)))
+
+t.test('the seed Hello John Function built with buildah on the nodejs12 image answers Hello John', { timeout: 180_000 }, async (t) => {
+  t.equal(await answerOf(t, await helloJohnBuilt(t), helloJohn), 'Hello John')
+})
+
+t.test('a python38 Function with a requirements.txt dependency built with buildah answers Hello John', { timeout: 180_000 }, async (t) => {
+  const tag = await buildahBuild(t, pythonWithSix, PYTHON_RUNTIME_IMAGE, 'python-six')
+  t.equal(await answerOf(t, await containerd.importImage(buildah, tag), pythonWithSix), 'Hello John')
+})
+
+t.test('the Hello John image answers with no network: nothing is fetched at start-up', { timeout: 180_000 }, async (t) => {
+  const image = await helloJohnBuilt(t)
+  const id = containerId('offline')
+  // Its own network namespace, which has only loopback; the image's FUNC_PORT (8080) is kept.
+  const proc = containerd.run({ image, id, restricted: true, env: { ...FUNCTION_ENV, ...helloJohn.env } })
+  t.teardown(() => proc.stop(2000))
+  const probe = [
+    "require('http').get('http://127.0.0.1:8080/', (r) => { let b = ''; r.on('data', (c) => (b += c)); r.on('end', () => { process.stdout.write(JSON.stringify({ status: r.statusCode, body: b })) }) })",
+    ".on('error', (e) => { process.stdout.write(JSON.stringify({ status: 0, body: e.message })) })",
+  ].join('')
+  const body = await waitForAnswer(proc, async () => JSON.parse(await containerd.exec(id, ['node', '-e', probe])))
+  t.equal(body, 'Hello John')
+  const interfaces = await containerd.exec(id, ['node', '-e', 'process.stdout.write(Object.keys(require("os").networkInterfaces()).join(","))'])
+  t.equal(interfaces, 'lo', 'the container has loopback and nothing else')
+})
+
+t.test('the seed Hello John Function built by the kaniko executor in a container answers Hello John', { timeout: 300_000 }, async (t) => {
+  const registry = await LoopbackRegistry.start()
+  t.teardown(() => registry.stop())
+  // kaniko pulls FROM images through --registry-mirror, which stands in for Docker Hub: the runtime image is pushed
+  // there under its Docker Hub name. nodejs.Dockerfile has no other base.
+  const runtime = await builtImage(buildah, NODE_RUNTIME_IMAGE)
+  await buildah.push(runtime.keyed, `docker://${registry.host}/${NODE_RUNTIME_IMAGE}`)
+  const executor = await containerd.importImage(buildah, (await builtImage(buildah, EXECUTOR_IMAGE)).keyed, `docker.io/${EXECUTOR_IMAGE}`)
+  const context = buildContext(helloJohn)
+  contexts.push(context)
+  const destination = `${registry.host}/hello-john:${process.pid}`
+  const args = [
+    '/kaniko/executor',
+    '--dockerfile', '/workspace/Dockerfile',
+    '--context', 'dir:///workspace',
+    '--destination', destination,
+    '--insecure', '--insecure-pull', '--skip-tls-verify',
+    '--insecure-registry', registry.host,
+    '--registry-mirror', registry.host,
+    '--build-arg', `BASE_IMAGE=${NODE_RUNTIME_IMAGE}`,
+  ]
+  const started = Date.now()
+  // As root with a writable root filesystem: kaniko unpacks the base image over its own container's root.
+  const build = containerd.run({ image: executor, id: containerId('kaniko'), hostNetwork: true, binds: { [context]: '/workspace' }, command: args })
+  t.teardown(() => build.stop(2000))
+  const code = await build.exited
+  t.equal(code, 0, `kaniko build and push\n${code === 0 ? '' : build.output().slice(-6000)}`)
+  if (code !== 0) return
+  t.comment(`hello-john: kaniko build and push ${seconds(started)} s`)
+  await containerd.ctr(['images', 'pull', '--plain-http', destination])
+  const size = (await containerd.ctr(['images', 'ls'])).split('\n').find((line) => line.startsWith(`${destination} `))
+  t.comment(`hello-john (kaniko) in containerd: ${size?.split(/\s+/).slice(3, 5).join(' ')}`)
+  t.equal(await answerOf(t, destination, helloJohn), 'Hello John')
+})
