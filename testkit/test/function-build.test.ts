@@ -1,11 +1,11 @@
 import t, { type Test } from 'tap'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { mkdtempSync, readFileSync, rmSync } from 'fs'
 import { get } from 'http'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { parse } from 'yaml'
 import { freePort, Started, waitFor } from '../src/process'
-import { Buildah, builtImage, Containerd, LoopbackRegistry, REPO_ROOT } from '../src/images'
+import { Buildah, builtImage, Containerd, functionBuildContext, FunctionSource, kanikoBuild, LoopbackRegistry } from '../src/images'
 
 /*
  * A Function's image is built the way a build Job builds it — the kaniko/ Dockerfile of its language on the runtime
@@ -17,15 +17,6 @@ const NODE_RUNTIME_IMAGE = 'kless/runtime-nodejs12:0.1.0'
 const PYTHON_RUNTIME_IMAGE = 'kless/runtime-python38:0.1.0'
 const EXECUTOR_IMAGE = 'kless/kaniko-executor:0.1.0'
 const FUNCTION_ENV = { MOD_NAME: 'handler', FUNC_HANDLER: 'main' }
-
-interface FunctionSource {
-  dockerfile: string
-  handlerFile: string
-  source: string
-  depsFile: string
-  deps: string
-  env: Record<string, string>
-}
 
 const helloJohnSpec = parse(readFileSync(join(__dirname, '..', 'fixtures', 'seed-examples', 'function-hello-john.yaml'), 'utf8')).spec
 const helloJohn: FunctionSource = {
@@ -45,17 +36,6 @@ const pythonWithSix: FunctionSource = {
   depsFile: 'requirements.txt',
   deps: 'six==1.16.0\n',
   env: { PERSON_NAME: 'John' },
-}
-
-/** The build context as the build Job mounts it: src/<handler>, src/<deps>, an empty registry-config/, the Dockerfile. */
-function buildContext(fn: FunctionSource): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kless-function-build-'))
-  mkdirSync(join(dir, 'src'))
-  mkdirSync(join(dir, 'registry-config'))
-  writeFileSync(join(dir, 'src', fn.handlerFile), fn.source)
-  writeFileSync(join(dir, 'src', fn.depsFile), fn.deps)
-  copyFileSync(join(REPO_ROOT, fn.dockerfile), join(dir, 'Dockerfile'))
-  return dir
 }
 
 function getText(url: string): Promise<{ status: number; body: string }> {
@@ -90,7 +70,7 @@ t.teardown(async () => {
 /** Builds `fn` with buildah on `baseImage` and returns the image's tag in buildah's storage. */
 async function buildahBuild(t: Test, fn: FunctionSource, baseImage: string, name: string): Promise<string> {
   await builtImage(buildah, baseImage)
-  const context = buildContext(fn)
+  const context = functionBuildContext(fn)
   contexts.push(context)
   // One tag per Function, not per run: rebuilds from the same inputs are the same image, and storage does not grow.
   const tag = `localhost/kless-test/${name}:latest`
@@ -174,27 +154,13 @@ t.test('the seed Hello John Function built by the kaniko executor in a container
   const runtime = await builtImage(buildah, NODE_RUNTIME_IMAGE)
   await buildah.push(runtime.keyed, `docker://${registry.host}/${NODE_RUNTIME_IMAGE}`)
   const executor = await containerd.importImage(buildah, (await builtImage(buildah, EXECUTOR_IMAGE)).keyed, `docker.io/${EXECUTOR_IMAGE}`)
-  const context = buildContext(helloJohn)
+  const context = functionBuildContext(helloJohn)
   contexts.push(context)
   const destination = `${registry.host}/hello-john:${process.pid}`
-  const args = [
-    '/kaniko/executor',
-    '--dockerfile', '/workspace/Dockerfile',
-    '--context', 'dir:///workspace',
-    '--destination', destination,
-    '--insecure', '--insecure-pull', '--skip-tls-verify',
-    '--insecure-registry', registry.host,
-    '--registry-mirror', registry.host,
-    '--build-arg', `BASE_IMAGE=${NODE_RUNTIME_IMAGE}`,
-  ]
-  const started = Date.now()
-  // As root with a writable root filesystem: kaniko unpacks the base image over its own container's root.
-  const build = containerd.run({ image: executor, id: containerId('kaniko'), hostNetwork: true, binds: { [context]: '/workspace' }, command: args })
-  t.teardown(() => build.stop(2000))
-  const code = await build.exited
-  t.equal(code, 0, `kaniko build and push\n${code === 0 ? '' : build.output().slice(-6000)}`)
-  if (code !== 0) return
-  t.comment(`hello-john: kaniko build and push ${seconds(started)} s`)
+  const build = await kanikoBuild(containerd, executor, { id: containerId('kaniko'), context, destination, registryHost: registry.host, buildArgs: { BASE_IMAGE: NODE_RUNTIME_IMAGE } })
+  t.equal(build.exitCode, 0, `kaniko build and push\n${build.exitCode === 0 ? '' : build.output.slice(-6000)}`)
+  if (build.exitCode !== 0) return
+  t.comment(`hello-john: kaniko build and push ${build.seconds.toFixed(1)} s`)
   await containerd.ctr(['images', 'pull', '--plain-http', destination])
   const size = (await containerd.ctr(['images', 'ls'])).split('\n').find((line) => line.startsWith(`${destination} `))
   t.comment(`hello-john (kaniko) in containerd: ${size?.split(/\s+/).slice(3, 5).join(' ')}`)
