@@ -5,7 +5,7 @@
 // only the source layer rebuilt). Baseline: buildah building the same context in the same run. Prints numbers.
 //   node bench/build/main.mjs [--rounds N]
 import { createRequire } from 'node:module'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
