@@ -120,7 +120,7 @@ export class FunctionPool {
   constructor(
     private readonly runtime: string,
     private readonly sink: Sink,
-    private readonly target: Target = 'process',
+    readonly target: Target = 'process',
   ) {}
 
   private key(fn: string, env: Record<string, string>): string {
@@ -270,7 +270,7 @@ async function runBody(row: Row, expect: Expect, fn: RunningFunction, spec: Func
  * the row and is restarted, so the remaining rows still run.
  */
 export async function runRow(table: Table, row: Row, runtime: string, pool: FunctionPool, sink: Sink): Promise<RowResult> {
-  const { expect, exits, skip } = forRuntime(row, runtime)
+  const { expect, exits, skip } = forRuntime(row, runtime, pool.target)
   if (skip) return { problems: [], notes: [], skipped: skip }
   const spec = table.functions[row.function]
   let fn = await pool.get(row.function, row.env)

@@ -242,10 +242,13 @@ export function loadTable(file = DEFAULT_TABLE, functionsDir = FUNCTIONS_DIR): T
   return { functions, rows: doc.rows.map((row, i) => checkRow(row, i, functions, seen)) }
 }
 
-/** The expectation and exit behaviour of a row on one runtime, overrides applied. */
-export function forRuntime(row: Row, runtime: string): { expect: Expect; exits: boolean; skip?: string } {
+/**
+ * The expectation and exit behaviour of a row on one runtime, overrides applied. An override keyed `<runtime>@<target>`
+ * (e.g. `nodejs10@image`) applies at that target only, in place of the runtime's own.
+ */
+export function forRuntime(row: Row, runtime: string, target = 'process'): { expect: Expect; exits: boolean; skip?: string } {
   if (row.only && !row.only.includes(runtime)) return { expect: row.expect, exits: row.exits, skip: `written for ${row.only.join(', ')} only` }
-  const override = row.runtimes[runtime] ?? {}
+  const override = row.runtimes[`${runtime}@${target}`] ?? row.runtimes[runtime] ?? {}
   const expect: Expect = { ...row.expect, ...override.expect }
   if (row.expect.headers && override.expect?.headers) expect.headers = { ...row.expect.headers, ...override.expect.headers }
   return { expect: withRuntimeName(expect, runtime), exits: override.exits ?? row.exits, skip: override.skip }
