@@ -1,5 +1,5 @@
 import { RUNTIME_NAMES, runtimeInfo } from '@kless/runtime-matrix'
-import { clusterBinaries } from './cluster/binaries'
+import { clusterBinaries, nodeBinaries } from './cluster/binaries'
 import { buildPlatformImages } from './images/build'
 import { ensureDebianPackages, IMAGE_TOOL_PACKAGES } from './images/debian'
 import { prepareNodeRuntime } from './node-runtime'
@@ -23,6 +23,7 @@ export function preparationLanes(log: (line: string) => void): Step[][] {
   return [
     [
       { name: 'cluster binaries (etcd, Kubernetes, kwok)', run: () => clusterBinaries(log) },
+      { name: 'real node binaries (kubelet, kube-proxy, pause, CoreDNS)', run: () => nodeBinaries(log) },
       { name: 'helm', run: helmBinary },
     ],
     [

@@ -17,6 +17,9 @@ const KWOK_VERSION = 'v0.8.0'
 /** Kubernetes commands built from the wrapper module, by binary name. */
 const KUBERNETES_COMMANDS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const
 const ETCD_PACKAGE = 'go.etcd.io/etcd/server/v3'
+/** The CoreDNS release Kubernetes 1.34 ships with (kubeadm's default). */
+const COREDNS_MODULE = 'github.com/coredns/coredns'
+const COREDNS_VERSION = 'v1.12.1'
 
 export interface ClusterBinaries {
   etcd: string
@@ -47,35 +50,40 @@ function versionLdflags(kubernetes: string): string {
   return ['-s', '-w', ...stamp('k8s.io/component-base/version'), ...stamp('k8s.io/client-go/pkg/version')].join(' ')
 }
 
-/**
- * Builds etcd, the control plane, kubectl and kwok once per pinned version into the cache and
- * returns their paths. A marker file is written last, so an interrupted build is redone.
- */
+/** `go build` in the wrapper module with the release stamped in; a missing toolchain or a failed build says which. */
+function buildInWrapperModule(kubernetes: string, args: string[]): Promise<unknown> {
+  return run('go', ['build', '-trimpath', '-ldflags', versionLdflags(kubernetes), ...args], {
+    cwd: WRAPPER_MODULE_DIR,
+    env: { ...process.env, CGO_ENABLED: '0' },
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
+    if (err.code === 'ENOENT') throw new Error('building the test cluster needs the Go toolchain (1.24 or later) on PATH')
+    throw new Error(`go build ${args.at(-1)} in ${WRAPPER_MODULE_DIR} failed:\n${err.stderr || err.message}`)
+  })
+}
+
+/** Runs `build` into `dir` once: a marker file is written last, so an interrupted build is redone. */
+async function buildOnce(dir: string, what: string, log: (line: string) => void, build: () => Promise<void>): Promise<void> {
+  const marker = join(dir, '.complete')
+  if (existsSync(marker)) return
+  assertBuildAllowed(what)
+  await withLock(join(dir, '.lock'), async () => {
+    if (existsSync(marker)) return
+    const started = Date.now()
+    log(`building ${what} into ${dir} (first time only; takes long)`)
+    await build()
+    writeFileSync(marker, `built in ${Math.round((Date.now() - started) / 1000)} s\n`)
+  })
+}
+
+/** Builds etcd, the control plane, kubectl and kwok once per pinned version into the cache and returns their paths. */
 export async function clusterBinaries(log: (line: string) => void = () => undefined): Promise<ClusterBinaries> {
   const versions = pinnedVersions()
   const dir = cacheDir('kubernetes', `${versions.kubernetes}-etcd-${versions.etcd}`)
-  const marker = join(dir, '.complete')
-  if (!existsSync(marker)) {
-    assertBuildAllowed(`Kubernetes ${versions.kubernetes} and etcd ${versions.etcd}`)
-    await withLock(join(dir, '.lock'), async () => {
-      if (existsSync(marker)) return
-      const started = Date.now()
-      log(`building Kubernetes ${versions.kubernetes} and etcd ${versions.etcd} into ${dir} (first time only; takes long)`)
-      const env = { ...process.env, CGO_ENABLED: '0' }
-      const go = (args: string[]) =>
-        run('go', ['build', '-trimpath', '-ldflags', versionLdflags(versions.kubernetes), ...args], {
-          cwd: WRAPPER_MODULE_DIR,
-          env,
-          maxBuffer: 64 * 1024 * 1024,
-        }).catch((err: NodeJS.ErrnoException & { stderr?: string }) => {
-          if (err.code === 'ENOENT') throw new Error('building the test cluster needs the Go toolchain (1.24 or later) on PATH')
-          throw new Error(`go build ${args.at(-1)} in ${WRAPPER_MODULE_DIR} failed:\n${err.stderr || err.message}`)
-        })
-      await go(['-o', join(dir, 'etcd'), ETCD_PACKAGE])
-      await go(['-o', `${dir}/`, ...KUBERNETES_COMMANDS.map((command) => `k8s.io/kubernetes/cmd/${command}`)])
-      writeFileSync(marker, `built in ${Math.round((Date.now() - started) / 1000)} s\n`)
-    })
-  }
+  await buildOnce(dir, `Kubernetes ${versions.kubernetes} and etcd ${versions.etcd}`, log, async () => {
+    await buildInWrapperModule(versions.kubernetes, ['-o', join(dir, 'etcd'), ETCD_PACKAGE])
+    await buildInWrapperModule(versions.kubernetes, ['-o', `${dir}/`, ...KUBERNETES_COMMANDS.map((command) => `k8s.io/kubernetes/cmd/${command}`)])
+  })
   const kwok = await goInstall(KWOK_PACKAGE, KWOK_VERSION)
   return {
     etcd: join(dir, 'etcd'),
@@ -87,4 +95,23 @@ export async function clusterBinaries(log: (line: string) => void = () => undefi
     kubernetesVersion: versions.kubernetes,
     etcdVersion: versions.etcd,
   }
+}
+
+export interface NodeBinaries {
+  kubelet: string
+  kubeProxy: string
+  /** The pod sandbox's process (`pause/` in the wrapper module). */
+  pause: string
+  coredns: string
+}
+
+/** What a real node runs besides Debian's containerd, runc and CNI plugins, built once per pinned version. */
+export async function nodeBinaries(log: (line: string) => void = () => undefined): Promise<NodeBinaries> {
+  const { kubernetes } = pinnedVersions()
+  const dir = cacheDir('kubernetes-node', kubernetes)
+  await buildOnce(dir, `kubelet and kube-proxy ${kubernetes}`, log, async () => {
+    await buildInWrapperModule(kubernetes, ['-o', `${dir}/`, 'k8s.io/kubernetes/cmd/kubelet', 'k8s.io/kubernetes/cmd/kube-proxy', './pause'])
+  })
+  const coredns = await goInstall(COREDNS_MODULE, COREDNS_VERSION)
+  return { kubelet: join(dir, 'kubelet'), kubeProxy: join(dir, 'kube-proxy'), pause: join(dir, 'pause'), coredns }
 }

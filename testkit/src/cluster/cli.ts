@@ -8,7 +8,7 @@ import { cacheDir } from '../cache'
 import { Cluster } from './cluster'
 
 const POINTER = join(cacheDir('clusters'), 'dev-cluster')
-const USAGE = 'usage: cluster up | down | status'
+const USAGE = 'usage: cluster up [--real-node] | down | status'
 
 function runningCluster(): Cluster | undefined {
   return existsSync(POINTER) ? Cluster.attach(readFileSync(POINTER, 'utf8').trim()) : undefined
@@ -16,14 +16,16 @@ function runningCluster(): Cluster | undefined {
 
 function describe(cluster: Cluster): string {
   return [
-    `Kubernetes ${cluster.kubernetesVersion} at ${cluster.server} (files in ${cluster.dir})`,
+    `Kubernetes ${cluster.kubernetesVersion} at ${cluster.server} with ${cluster.realNode ? 'a real node' : 'kwok nodes'} (files in ${cluster.dir})`,
     `  export KUBECONFIG=${cluster.kubeconfigPath}`,
     `  kubectl: ${cluster.kubectlPath}`,
     `  tests reuse it with: export KLESS_CLUSTER_DIR=${cluster.dir}`,
   ].join('\n')
 }
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, flags: string[]): Promise<void> {
+  const unknown = flags.filter((flag) => flag !== '--real-node')
+  if (unknown.length > 0) throw new Error(`unknown flag ${unknown[0]}; ${USAGE}`)
   switch (command) {
     case 'up': {
       const running = runningCluster()
@@ -32,7 +34,8 @@ async function main(command: string | undefined): Promise<void> {
         return
       }
       const started = Date.now()
-      const cluster = await Cluster.start({ ownerPid: 0, parentDir: cacheDir('clusters'), log: (line) => console.error(line) })
+      const node = flags.includes('--real-node') ? 'real' : 'kwok'
+      const cluster = await Cluster.start({ node, ownerPid: 0, parentDir: cacheDir('clusters'), log: (line) => console.error(line) })
       writeFileSync(POINTER, cluster.dir)
       console.log(`started in ${((Date.now() - started) / 1000).toFixed(1)} s: ${describe(cluster)}`)
       return
@@ -54,7 +57,7 @@ async function main(command: string | undefined): Promise<void> {
   }
 }
 
-main(process.argv[2]).catch((err: Error) => {
+main(process.argv[2], process.argv.slice(3)).catch((err: Error) => {
   console.error(err.message)
   process.exitCode = 1
 })

@@ -3,8 +3,11 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { request } from 'https'
 import { tmpdir } from 'os'
 import { join } from 'path'
+import { run } from '../images/run'
 import { freePort, waitFor } from '../process'
-import { ClusterBinaries, clusterBinaries, WRAPPER_MODULE_DIR } from './binaries'
+import { ClusterBinaries, clusterBinaries, nodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
+import { Buildah } from '../images/buildah'
+import { claimMachine, cleanupScript, corednsManifests, importImage, importNodeImages, NODE_IP, NODE_NAME, NodeComponent, prepareHost, RealNodeLayout, writeNodeConfigs } from './node'
 import { CertificateAuthority, generateKeyPair } from './pki'
 
 /** The repository's CRDs, installed into every cluster unless a test opts out. */
@@ -19,7 +22,12 @@ const STOP_GRACE_MS = 10_000
 const RESTART_GRACE_MS = 2_000
 
 export interface ClusterOptions {
-  /** How many simulated nodes kwok runs. */
+  /**
+   * 'kwok' (default): simulated nodes, where pods only pretend to run. 'real': one real node on this machine
+   * (containerd, kubelet, kube-proxy, CNI, CoreDNS) where pods run; it needs root, and one machine holds one.
+   */
+  node?: 'kwok' | 'real'
+  /** How many simulated nodes kwok runs (default 1, or 0 beside a real node). */
   nodes?: number
   /** Apply charts/kless/crds and wait until they are established. */
   installCrds?: boolean
@@ -33,7 +41,8 @@ export interface ClusterOptions {
   log?: (line: string) => void
 }
 
-type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok'
+type ControlPlaneName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok'
+type ComponentName = ControlPlaneName | NodeComponent['name']
 
 interface Component {
   command: string
@@ -47,11 +56,16 @@ interface ClusterState {
   server: string
   kubernetesVersion: string
   kubectl: string
-  components: Record<ComponentName, Component>
+  /** In start order. */
+  components: Partial<Record<ComponentName, Component>>
+  realNode: boolean
+  node?: RealNodeLayout
 }
 
 /** Dependencies first; every component retries until the ones it needs answer. */
-const START_ORDER: ComponentName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']
+const START_ORDER: ControlPlaneName[] = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']
+/** The real node's own script that undoes what the node did to the machine; the reaper and stop() run it. */
+const CLEANUP = 'cleanup.sh'
 
 function stateFile(dir: string): string {
   return join(dir, 'cluster.json')
@@ -85,6 +99,7 @@ function startReaper(dir: string, ownerPid: number): void {
     'for pid in $(cat "$dir/pids"); do kill "$pid" 2>/dev/null; done',
     'sleep 5',
     'for pid in $(cat "$dir/pids"); do kill -9 "$pid" 2>/dev/null; done',
+    `[ -f "$dir/${CLEANUP}" ] && sh "$dir/${CLEANUP}"`,
     'rm -rf "$dir"',
     // A per-run parent folder (see useSharedCluster) goes too once empty; the system temp dir never is.
     'rmdir "$(dirname "$dir")" 2>/dev/null',
@@ -99,6 +114,8 @@ export class Cluster {
   readonly kubernetesVersion: string
   /** The kubectl built with the cluster, at the same version. */
   readonly kubectlPath: string
+  /** Whether pods really run here (a real node) or only pretend to (kwok). */
+  readonly realNode: boolean
   private readonly tls: { ca: string; cert: string; key: string }
 
   private constructor(private state: ClusterState) {
@@ -107,6 +124,7 @@ export class Cluster {
     this.kubeconfigPath = join(state.dir, 'kubeconfig')
     this.kubernetesVersion = state.kubernetesVersion
     this.kubectlPath = state.kubectl
+    this.realNode = state.realNode
     const pki = join(state.dir, 'pki')
     this.tls = {
       ca: readFileSync(join(pki, 'ca.crt'), 'utf8'),
@@ -119,28 +137,38 @@ export class Cluster {
   static attach(dir: string): Cluster | undefined {
     if (!existsSync(stateFile(dir))) return undefined
     const state = JSON.parse(readFileSync(stateFile(dir), 'utf8')) as ClusterState
-    if (!Object.values(state.components).every((component) => isAlive(component.pid))) return undefined
+    if (!Object.values(state.components).every((component) => isAlive(component!.pid))) return undefined
     return new Cluster(state)
   }
 
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
-    const { nodes = 1, installCrds = true, ownerPid = process.pid, log = () => undefined } = options
-    if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`nodes must be a positive integer, got ${nodes}`)
+    const realNode = options.node === 'real'
+    const { nodes = realNode ? 0 : 1, installCrds = true, ownerPid = process.pid, log = () => undefined } = options
+    if (!Number.isInteger(nodes) || nodes < (realNode ? 0 : 1)) throw new Error(`nodes must be a ${realNode ? 'non-negative' : 'positive'} integer, got ${nodes}`)
     const binaries = await clusterBinaries(log)
     const parentDir = options.parentDir ?? tmpdir()
     mkdirSync(parentDir, { recursive: true })
     const dir = mkdtempSync(join(parentDir, 'kless-cluster-'))
     mkdirSync(join(dir, 'logs'))
     if (ownerPid) startReaper(dir, ownerPid)
-    const cluster = await launch(dir, binaries)
+    let cluster: Cluster | undefined
     try {
+      if (realNode) {
+        await claimMachine(dir, log)
+        writeFileSync(join(dir, CLEANUP), cleanupScript(dir))
+        await prepareHost(dir)
+      }
+      cluster = await launch(dir, binaries, realNode)
       await cluster.waitUntilServing()
+      if (realNode) await cluster.startRealNode(log)
       await cluster.addNodes(nodes)
       if (installCrds) await cluster.installCrds()
-      await cluster.waitUntil(() => cluster.isReady(), 'the cluster to become ready (a Ready node, the default service account)')
+      const started = cluster
+      await cluster.waitUntil(() => started.isReady(), 'the cluster to become ready (a Ready node, the default service account)')
     } catch (err) {
-      const logs = cluster.logTails()
-      await cluster.stop()
+      const logs = cluster?.logTails() ?? ''
+      if (cluster) await cluster.stop()
+      else await removeClusterDir(dir)
       throw new Error(`${(err as Error).message}\n${logs}`)
     }
     return cluster
@@ -216,20 +244,20 @@ export class Cluster {
 
   /** Stops the API server (SIGTERM, SIGKILL after 2 s) and starts it again on the same port; etcd keeps the data. */
   async restartApiServer(): Promise<void> {
-    const apiserver = this.state.components['kube-apiserver']
+    const apiserver = this.state.components['kube-apiserver']!
     await stopProcesses([apiserver.pid], RESTART_GRACE_MS)
     this.state.components['kube-apiserver'] = spawnComponent(this.dir, 'kube-apiserver', apiserver.command, apiserver.args)
     this.saveState()
     await this.waitUntilServing()
   }
 
-  /** Stops every process of the cluster and removes its folder. Safe to call twice. */
+  /** Stops every process of the cluster, undoes what a real node did to the machine and removes the folder. Safe to call twice. */
   async stop(): Promise<void> {
     if (!existsSync(this.dir)) return
     const { etcd, ...rest } = this.state.components
-    await stopProcesses(Object.values(rest).map((component) => component.pid))
-    await stopProcesses([etcd.pid])
-    rmSync(this.dir, { recursive: true, force: true })
+    await stopProcesses(Object.values(rest).map((component) => component!.pid))
+    await stopProcesses([etcd!.pid])
+    await removeClusterDir(this.dir)
   }
 
   /** The last lines each component logged, for failure messages. */
@@ -264,13 +292,41 @@ export class Cluster {
     let exited: ComponentName | undefined
     await waitFor(
       async () => {
-        exited = START_ORDER.find((name) => !isAlive(this.state.components[name].pid))
+        exited = (Object.keys(this.state.components) as ComponentName[]).find((name) => !isAlive(this.state.components[name]!.pid))
         return exited !== undefined || (await probe())
       },
       READY_TIMEOUT_MS,
       () => `${what}\n${this.logTails()}`,
     )
     if (exited) throw new Error(`${exited} exited while waiting for ${what}\n${this.logTails()}`)
+  }
+
+  /** Makes a buildah image available to the real node's pods under its docker.io name (pods then need no registry). */
+  async loadImage(ref: string, buildah = new Buildah()): Promise<string> {
+    if (!this.state.node) throw new Error('loadImage needs a cluster with a real node (startCluster({ node: "real" }))')
+    return importImage(this.state.node, buildah, ref)
+  }
+
+  /** containerd first (the node's images are imported into it), then kubelet and kube-proxy, then CoreDNS as a pod. */
+  private async startRealNode(log: (line: string) => void): Promise<void> {
+    const binaries = await nodeBinaries(log)
+    const [kubelet, kubeletHealthz, proxyHealthz, proxyMetrics] = await Promise.all(Array.from({ length: 4 }, () => freePort()))
+    const { node, components } = writeNodeConfigs(this.dir, this.kubeconfigPath, binaries, { kubelet, kubeletHealthz, proxyHealthz, proxyMetrics })
+    this.state.node = node
+    for (const component of components) {
+      this.state.components[component.name] = spawnComponent(this.dir, component.name, component.command, component.args)
+      this.saveState()
+      if (component.name === 'containerd') {
+        await this.waitUntil(() => run('ctr', ['--address', node.containerdSocket, 'version']).then(() => true), `containerd to answer on ${node.containerdSocket}`)
+        await importNodeImages(node, binaries)
+      }
+    }
+    await this.waitUntil(async () => (await this.api('GET', `/api/v1/nodes/${NODE_NAME}`)).status === 200, `kubelet to register node ${NODE_NAME}`)
+    await this.kubectl(['apply', '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: corednsManifests() }))
+    await this.waitUntil(async () => {
+      const deployment = await this.api('GET', '/apis/apps/v1/namespaces/kube-system/deployments/coredns')
+      return deployment.status === 200 && (JSON.parse(deployment.body) as { status?: { readyReplicas?: number } }).status?.readyReplicas === 1
+    }, 'CoreDNS to be ready on the real node')
   }
 
   private async addNodes(count: number): Promise<void> {
@@ -296,7 +352,7 @@ export class Cluster {
   }
 
   private saveState(): void {
-    writeFileSync(join(this.dir, 'pids'), Object.values(this.state.components).map((component) => component.pid).join('\n') + '\n')
+    writeFileSync(join(this.dir, 'pids'), Object.values(this.state.components).map((component) => component!.pid).join('\n') + '\n')
     writeFileSync(stateFile(this.dir), JSON.stringify(this.state, null, 2))
   }
 
@@ -310,6 +366,12 @@ export class Cluster {
 
 interface NodeList {
   items: { status?: { conditions?: { type: string; status: string }[] } }[]
+}
+
+/** Runs a real node's cleanup script, if it has one, and removes the folder. */
+async function removeClusterDir(dir: string): Promise<void> {
+  if (existsSync(join(dir, CLEANUP))) await run('sh', [join(dir, CLEANUP)])
+  rmSync(dir, { recursive: true, force: true })
 }
 
 /** SIGTERM, then SIGKILL for whatever still runs after the grace period. */
@@ -341,7 +403,7 @@ function writeKubeconfig(path: string, server: string, ca: string, cert: string,
 }
 
 /** Generates certificates and a kubeconfig, then starts the components in order. */
-async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> {
+async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean): Promise<Cluster> {
   const pki = join(dir, 'pki')
   mkdirSync(pki)
   const file = (name: string, content: string) => {
@@ -351,7 +413,7 @@ async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> 
   const ca = CertificateAuthority.create('kless-test-ca')
   const serving = ca.issue({
     commonName: 'kube-apiserver',
-    hosts: ['127.0.0.1', '10.96.0.1', 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    hosts: ['127.0.0.1', '10.96.0.1', NODE_IP, 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
   })
   const admin = ca.issue({ commonName: 'kless-admin', organizations: ['system:masters'], client: true })
   const serviceAccountKeys = generateKeyPair()
@@ -373,7 +435,7 @@ async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> 
   const clientFlags = [`--kubeconfig=${kubeconfig}`, '--kube-api-qps=500', '--kube-api-burst=1000', '--leader-elect=false']
   const delegatedAuth = [`--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`]
 
-  const args: Record<ComponentName, string[]> = {
+  const args: Record<ControlPlaneName, string[]> = {
     etcd: [
       '--name=kless',
       `--data-dir=${join(dir, 'etcd')}`,
@@ -388,8 +450,10 @@ async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> 
     ],
     'kube-apiserver': [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      // Pods reach a real node's API server at the node's address, through the kubernetes Service.
+      ...(realNode ? ['--bind-address=0.0.0.0', `--advertise-address=${NODE_IP}`] : ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1']),
+      // The node's name resolves nowhere; its address does (logs, exec and port-forward go through the kubelet).
+      '--kubelet-preferred-address-types=InternalIP',
       `--secure-port=${apiPort}`,
       `--cert-dir=${pki}`,
       `--tls-cert-file=${file('apiserver.crt', serving.certPem)}`,
@@ -402,8 +466,8 @@ async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> 
       `--service-account-key-file=${saPub}`,
       `--service-account-signing-key-file=${saKey}`,
       '--enable-priority-and-fairness=false',
-      // The built-in "kubernetes" Service cannot point at a loopback address; nothing here needs it.
-      '--endpoint-reconciler-type=none',
+      // The built-in "kubernetes" Service cannot point at a loopback address; only pods on a real node need it.
+      ...(realNode ? [] : ['--endpoint-reconciler-type=none']),
       '--profiling=false',
       '--v=0',
     ],
@@ -434,15 +498,15 @@ async function launch(dir: string, binaries: ClusterBinaries): Promise<Cluster> 
       '--node-lease-duration-seconds=40',
     ],
   }
-  const commands: Record<ComponentName, string> = {
+  const commands: Record<ControlPlaneName, string> = {
     etcd: binaries.etcd,
     'kube-apiserver': binaries.kubeApiserver,
     'kube-controller-manager': binaries.kubeControllerManager,
     'kube-scheduler': binaries.kubeScheduler,
     kwok: binaries.kwok,
   }
-  const components = {} as Record<ComponentName, Component>
-  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components }
+  const components: ClusterState['components'] = {}
+  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components, realNode }
   // The reaper reads the pid list, so it is written after every start.
   for (const name of START_ORDER) {
     components[name] = spawnComponent(dir, name, commands[name], args[name])

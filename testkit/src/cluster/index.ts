@@ -1,4 +1,5 @@
-export { clusterBinaries, ClusterBinaries, pinnedVersions } from './binaries'
+export { clusterBinaries, ClusterBinaries, nodeBinaries, NodeBinaries, pinnedVersions } from './binaries'
 export { Cluster, ClusterOptions, CRDS_DIR, startCluster } from './cluster'
+export { CLUSTER_DNS_IP, NODE_IP, NODE_NAME, nodeSysctls, realNodeLeftovers } from './node'
 export { CertificateAuthority, Certificate, CertificateRequest, generateKeyPair } from './pki'
 export { SharedClusterOptions, useSharedCluster } from './shared'

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto'
-import { mkdirSync } from 'fs'
+import { mkdirSync, readFileSync } from 'fs'
 import { tmpdir } from 'os'
-import { join } from 'path'
+import { basename, join } from 'path'
 import { cacheDir } from '../cache'
 import { run } from './run'
 
@@ -52,6 +52,27 @@ export class Buildah {
     const args = ['push', '--quiet', `--tls-verify=${options.tlsVerify ?? false}`]
     if (options.credentials) args.push('--creds', options.credentials)
     await this.run([...args, ref, destination], `pushing ${ref} to ${destination}`)
+  }
+
+  /**
+   * An image holding one static binary at /<its name>, run as its entrypoint; built once per binary content and
+   * tagged `ref`. Returns the content-keyed tag.
+   */
+  async fromStaticBinary(binary: string, ref: string): Promise<string> {
+    const name = basename(binary)
+    const keyed = `localhost/kless-binaries/${name}:${createHash('sha256').update(readFileSync(binary)).digest('hex').slice(0, 20)}`
+    if (!(await this.hasImage(keyed))) {
+      const container = (await this.run(['from', 'scratch'])).trim()
+      try {
+        await this.run(['copy', '--chmod', '0755', container, binary, `/${name}`])
+        await this.run(['config', '--entrypoint', JSON.stringify([`/${name}`]), '--user', '65532:65532', container])
+        await this.run(['commit', '--quiet', container, keyed])
+      } finally {
+        await this.run(['rm', container]).catch(() => undefined)
+      }
+    }
+    await this.tag(keyed, ref)
+    return keyed
   }
 
   /** Bytes of an image as stored (its layers, uncompressed), to the precision buildah reports it ("220 MB"). */

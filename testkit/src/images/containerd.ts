@@ -75,20 +75,9 @@ export class Containerd {
     return run('ctr', ['--address', this.socket, '--namespace', NAMESPACE, ...args])
   }
 
-  /**
-   * Makes a buildah image available under `name` (default: its own docker.io name). The image is exported once per
-   * image ID into the cache, so later runs only import.
-   */
+  /** Makes a buildah image available under `name` (default: its own docker.io name). */
   async importImage(buildah: Buildah, ref: string, name = `docker.io/${ref.replace(/^localhost\//, '')}`): Promise<string> {
-    const id = (await buildah.imageId(ref)).slice(0, 20)
-    const archive = join(cacheDir('image-archives'), `${id}-${name.replace(/[^A-Za-z0-9.-]/g, '_')}.tar`)
-    if (!existsSync(archive)) {
-      await withLock(`${archive}.lock`, async () => {
-        if (existsSync(archive)) return
-        await buildah.push(ref, `docker-archive:${archive}.tmp:${name}`)
-        await run('mv', [`${archive}.tmp`, archive])
-      })
-    }
+    const archive = await imageArchive(buildah, ref, name)
     // The archive names the image, so the import gives it exactly that name.
     if (!(await this.ctr(['images', 'ls', '-q'])).split('\n').includes(name)) await this.ctr(['images', 'import', archive])
     return name
@@ -118,6 +107,20 @@ export class Containerd {
     await this.daemon.stop(5000)
     await run('sh', ['-c', `umount -R '${this.dir}'/state/* 2>/dev/null; grep -o ' ${this.dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf '${this.dir}'`]).catch(() => undefined)
   }
+}
+
+/** A docker-archive of a buildah image, named `name`: exported once per image ID into the cache, so later runs only import. */
+export async function imageArchive(buildah: Buildah, ref: string, name: string): Promise<string> {
+  const id = (await buildah.imageId(ref)).slice(0, 20)
+  const archive = join(cacheDir('image-archives'), `${id}-${name.replace(/[^A-Za-z0-9.-]/g, '_')}.tar`)
+  if (!existsSync(archive)) {
+    await withLock(`${archive}.lock`, async () => {
+      if (existsSync(archive)) return
+      await buildah.push(ref, `docker-archive:${archive}.tmp:${name}`)
+      await run('mv', [`${archive}.tmp`, archive])
+    })
+  }
+  return archive
 }
 
 /** Kills containerd, its shims and their containers, and removes the folder, once `ownerPid` is gone. */

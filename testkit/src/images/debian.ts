@@ -3,9 +3,12 @@ import { run } from './run'
 /**
  * The Debian packages that build and run images on a machine without a Docker daemon (see
  * docs/images.md): buildah builds, containerd and runc run, docker-registry serves, debootstrap makes
- * the stand-in base images' root filesystem, skopeo copies between registries and archives.
+ * the stand-in base images' root filesystem, skopeo copies between registries and archives. A real test node
+ * adds the CNI plugins and conntrack (kube-proxy clears stale UDP entries with it).
  */
-export const IMAGE_TOOL_PACKAGES = ['buildah', 'containerd', 'runc', 'skopeo', 'docker-registry', 'debootstrap', 'iptables', 'apache2-utils'] as const
+export const IMAGE_TOOL_PACKAGES = [
+  'buildah', 'containerd', 'runc', 'skopeo', 'docker-registry', 'debootstrap', 'iptables', 'apache2-utils', 'containernetworking-plugins', 'conntrack',
+] as const
 
 async function missing(packages: readonly string[]): Promise<string[]> {
   const installed = await run('dpkg-query', ['-W', '-f', '${Package} ${db:Status-Status}\\n', ...packages]).catch((err: Error) => err.message)
