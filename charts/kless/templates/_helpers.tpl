@@ -8,9 +8,17 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
-{{- define "kless.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{/* An image of the platform, with imageRegistry in front when set: (dict "root" . "image" "kless/x:1"). */}}
+{{- define "kless.platformImage" -}}
+{{ with .root.Values.imageRegistry }}{{ trimSuffix "/" . }}/{{ end }}{{ .image }}
 {{- end -}}
+
+{{- define "kless.image" -}}
+{{ include "kless.platformImage" (dict "root" . "image" (printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion))) }}
+{{- end -}}
+
+{{- define "kless.registry.name" -}}serverless-docker-registry{{- end -}}
+{{- define "kless.registry.internalAddress" -}}{{ include "kless.registry.name" . }}.{{ .Release.Namespace }}.svc.cluster.local:5000{{- end -}}
 
 {{- define "kless.controller.name" -}}serverless-ctrl-mngr{{- end -}}
 {{- define "kless.webhook.name" -}}serverless-webhook{{- end -}}

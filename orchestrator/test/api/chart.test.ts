@@ -108,10 +108,28 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   t.equal(registry.metadata.labels['serverless.kyma-project.io/config'], 'credentials')
   const username = Buffer.from(registry.data.username, 'base64').toString()
   const password = Buffer.from(registry.data.password, 'base64').toString()
-  t.same(JSON.parse(Buffer.from(registry.data['.dockerconfigjson'], 'base64').toString()), {
-    auths: { 'registry.local:5000': { auth: Buffer.from(`${username}:${password}`).toString('base64') } },
-  })
+  const auth = { auth: Buffer.from(`${username}:${password}`).toString('base64') }
+  const internalAddress = 'serverless-docker-registry.placeholder-ns.svc.cluster.local:5000'
+  t.same(JSON.parse(Buffer.from(registry.data['.dockerconfigjson'], 'base64').toString()), { auths: { 'localhost:32137': auth, [internalAddress]: auth } }, 'the internal registry by default: both addresses')
+  t.equal(Buffer.from(registry.data.registryAddress, 'base64').toString(), internalAddress, 'build Jobs push through the Service')
+  t.equal(Buffer.from(registry.data.isInternal, 'base64').toString(), 'true')
   t.equal(password.length, 40, 'a generated password')
+  t.equal(find('Service', 'serverless-docker-registry').spec.ports[0].nodePort, 32137, 'nodes pull from the NodePort')
+  t.equal(find('PersistentVolumeClaim', 'serverless-docker-registry').spec.resources.requests.storage, '20Gi')
+  t.match(find('Secret', 'serverless-docker-registry-htpasswd').stringData.htpasswd, new RegExp(`^${username}:\\$2[aby]\\$`), 'the same user, bcrypt-hashed')
+
+  const external = await renderChart('placeholder-ns', '--set', 'dockerRegistry.enableInternal=false', '--set', 'dockerRegistry.serverAddress=registry.example:5000', '--set', 'dockerRegistry.registryAddress=registry.example:5000')
+  t.notOk(external.manifests.some((manifest) => manifest.metadata.name.startsWith('serverless-docker-registry')), 'an external registry: no registry in the cluster')
+  const externalAuths = JSON.parse(Buffer.from(external.find('Secret', 'serverless-registry-config-default').data['.dockerconfigjson'], 'base64').toString()).auths
+  t.same(Object.keys(externalAuths), ['registry.example:5000'])
+
+  const mirrored = await renderChart('placeholder-ns', '--set', 'imageRegistry=mirror.example:5000')
+  const env = Object.fromEntries(mirrored.find('Deployment', 'serverless-ctrl-mngr').spec.template.spec.containers[0].env.map((entry: Manifest) => [entry.name, entry.value]))
+  t.same(
+    [mirrored.find('Deployment', 'serverless-ctrl-mngr').spec.template.spec.containers[0].image, env.APP_FUNCTION_BUILD_EXECUTOR_IMAGE, env.APP_FUNCTION_RUNTIME_IMAGE_PREFIX],
+    [`mirror.example:5000/kless/orchestrator:${testkit.platformVersion()}`, `mirror.example:5000/${at('containers.manager.envs.functionBuildExecutorImage.value')}`, 'mirror.example:5000/'],
+    'imageRegistry prefixes every platform image',
+  )
 
   const hooks = documents.filter((document) => /WebhookConfiguration$/.test(document.kind)).flatMap((document) => document.webhooks)
   t.same(
