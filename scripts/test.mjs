@@ -35,6 +35,9 @@ else failed++
 // tap's own summary line: "# { total: 12, pass: 11, fail: 1, skip: … }"
 let summary = null
 const files = []
+// Where each failure is, as "file > subtest > assertion": a long run's log is read from its tail.
+const subtests = []
+const failures = []
 const tapArgs = ['--reporter=tap', ...process.argv.slice(2)]
 // The bootstrap prepared the cache; a test that would build a tool fails with a message instead.
 const tapEnv = { ...process.env, KLESS_CACHE_READ_ONLY: '1' }
@@ -43,6 +46,14 @@ const tapCode = await run(bin('tap'), tapArgs, (line) => {
   if (match) summary = Object.fromEntries(match[1].split(', ').map((kv) => kv.split(': ')).map(([k, v]) => [k, Number(v)]))
   const file = /^(?:not )?ok \d+ - (\S+) # time=([\d.]+)ms/.exec(line)
   if (file) files.push({ name: file[1], ms: Number(file[2]) })
+  const subtest = /^( *)# Subtest: (.*)$/.exec(line)
+  if (subtest) subtests.splice(subtest[1].length / 4, Infinity, subtest[2])
+  const failure = /^( *)not ok \d+ - (.*?)(?: # time=[\d.]+ms)?$/.exec(line)
+  if (failure) {
+    const path = [...subtests.slice(0, failure[1].length / 4), failure[2]].filter((part, index, all) => part !== all[index - 1]).join(' > ')
+    // Parents report after their failed children; only the innermost failure is worth a line.
+    if (!failures.some((known) => known.startsWith(path))) failures.push(path)
+  }
 }, tapEnv)
 if (summary) {
   passed += summary.pass ?? 0
@@ -52,5 +63,9 @@ if (tapCode !== 0 && !(summary && summary.fail)) failed++
 
 console.log('# the five slowest test files')
 for (const { name, ms } of files.sort((a, b) => b.ms - a.ms).slice(0, 5)) console.log(`#   ${(ms / 1000).toFixed(1).padStart(7)} s  ${name}`)
+if (failures.length > 0) {
+  console.log('# failed')
+  for (const path of failures) console.log(`#   ${path}`)
+}
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed ? 1 : 0)
