@@ -3,10 +3,13 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import { request } from 'https'
 import { tmpdir } from 'os'
 import { join } from 'path'
+import { answersV2 } from '../images/registry'
 import { run } from '../images/run'
 import { freePort, waitFor } from '../process'
 import { ClusterBinaries, clusterBinaries, nodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
 import { Buildah } from '../images/buildah'
+import { builtImage } from '../images/build'
+import { platformImages } from '../images/catalog'
 import { claimMachine, cleanupScript, corednsManifests, importImage, importNodeImages, NODE_IP, NODE_NAME, NodeComponent, prepareHost, RealNodeLayout, writeNodeConfigs } from './node'
 import { CertificateAuthority, generateKeyPair } from './pki'
 
@@ -307,15 +310,29 @@ export class Cluster {
     return importImage(this.state.node, buildah, ref)
   }
 
+  /** The real node's platform registry (`host:port`, plain HTTP), which pods and build Jobs pull from. */
+  get platformRegistry(): string {
+    if (!this.state.node) throw new Error('only a cluster with a real node has a platform registry')
+    return this.state.node.platformRegistry
+  }
+
+  /** Pushes every platform image (as the bootstrap built it) to the platform registry; unchanged layers are skipped. */
+  async pushPlatformImages(buildah = new Buildah()): Promise<void> {
+    for (const spec of platformImages()) await buildah.push((await builtImage(buildah, spec.ref)).keyed, `docker://${this.platformRegistry}/${spec.ref}`)
+  }
+
   /** containerd first (the node's images are imported into it), then kubelet and kube-proxy, then CoreDNS as a pod. */
   private async startRealNode(log: (line: string) => void): Promise<void> {
     const binaries = await nodeBinaries(log)
-    const [kubelet, kubeletHealthz, proxyHealthz, proxyMetrics] = await Promise.all(Array.from({ length: 4 }, () => freePort()))
-    const { node, components } = writeNodeConfigs(this.dir, this.kubeconfigPath, binaries, { kubelet, kubeletHealthz, proxyHealthz, proxyMetrics })
+    const [platformRegistry, kubelet, kubeletHealthz, proxyHealthz, proxyMetrics] = await Promise.all(Array.from({ length: 5 }, () => freePort()))
+    const { node, components } = writeNodeConfigs(this.dir, this.kubeconfigPath, binaries, { platformRegistry, kubelet, kubeletHealthz, proxyHealthz, proxyMetrics })
     this.state.node = node
     for (const component of components) {
       this.state.components[component.name] = spawnComponent(this.dir, component.name, component.command, component.args)
       this.saveState()
+      if (component.name === 'platform-registry') {
+        await this.waitUntil(() => answersV2(`http://${node.platformRegistry}`), `the platform registry to answer on ${node.platformRegistry}`)
+      }
       if (component.name === 'containerd') {
         await this.waitUntil(() => run('ctr', ['--address', node.containerdSocket, 'version']).then(() => true), `containerd to answer on ${node.containerdSocket}`)
         await importNodeImages(node, binaries)

@@ -7,7 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs'
 import { join } from 'path'
 import { Buildah } from '../images/buildah'
+import { cacheDir } from '../cache'
 import { imageArchive } from '../images/containerd'
+import { registryConfig } from '../images/registry'
 import { run } from '../images/run'
 import { withLock } from '../lock'
 import { NodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
@@ -37,6 +39,7 @@ const SYSCTLS: Record<string, string> = {
 }
 
 export interface NodePorts {
+  platformRegistry: number
   kubelet: number
   kubeletHealthz: number
   proxyHealthz: number
@@ -50,10 +53,19 @@ export interface RealNodeLayout {
   dir: string
   containerdSocket: string
   kubeconfig: string
+  /**
+   * `host:port` of the registry holding the platform's images (plain HTTP, on the node address): pods and build Jobs
+   * pull from it, as from an operator's mirror. Its storage is in the cache, so pushes after the first are quick.
+   */
+  platformRegistry: string
 }
 
-function layout(clusterDir: string, kubeconfig: string): RealNodeLayout {
-  return { dir: join(clusterDir, 'node'), containerdSocket: join(clusterDir, 'node', 'containerd.sock'), kubeconfig }
+/** Where the chart's internal registry is pulled from by the node: its NodePort on localhost (values.yaml). */
+export const INTERNAL_REGISTRY_PULL_ADDRESS = 'localhost:32137'
+
+function layout(clusterDir: string, kubeconfig: string, ports: NodePorts): RealNodeLayout {
+  const dir = join(clusterDir, 'node')
+  return { dir, containerdSocket: join(dir, 'containerd.sock'), kubeconfig, platformRegistry: `${NODE_IP}:${ports.platformRegistry}` }
 }
 
 /** The cluster's cleanup script: undoes what the node did to the machine, then gives the machine's node back. */
@@ -226,15 +238,17 @@ export function kubeProxyConfig(node: RealNodeLayout, ports: NodePorts): string 
 }
 
 export interface NodeComponent {
-  name: 'containerd' | 'kubelet' | 'kube-proxy'
+  name: 'platform-registry' | 'containerd' | 'kubelet' | 'kube-proxy'
   command: string
   args: string[]
 }
 
 /** Writes every config file and returns the node's daemons, in start order. */
 export function writeNodeConfigs(clusterDir: string, kubeconfig: string, binaries: NodeBinaries, ports: NodePorts): { node: RealNodeLayout; components: NodeComponent[] } {
-  const node = layout(clusterDir, kubeconfig)
+  const node = layout(clusterDir, kubeconfig, ports)
   for (const sub of ['cni', 'registries', 'pod-logs', 'kubelet']) mkdirSync(join(node.dir, sub), { recursive: true })
+  trustInsecureRegistry(node, node.platformRegistry)
+  trustInsecureRegistry(node, INTERNAL_REGISTRY_PULL_ADDRESS)
   const file = (name: string, content: string) => {
     writeFileSync(join(node.dir, name), content)
     return join(node.dir, name)
@@ -243,6 +257,7 @@ export function writeNodeConfigs(clusterDir: string, kubeconfig: string, binarie
   return {
     node,
     components: [
+      { name: 'platform-registry', command: 'docker-registry', args: ['serve', file('platform-registry.yml', registryConfig(node.platformRegistry, cacheDir('platform-registry')))] },
       { name: 'containerd', command: 'containerd', args: ['--config', file('containerd.toml', containerdConfig(node))] },
       {
         name: 'kubelet',

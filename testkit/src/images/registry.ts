@@ -4,7 +4,7 @@ import { tmpdir } from 'os'
 import { join } from 'path'
 import { freePort, start, Started, waitFor } from '../process'
 
-function answersV2(url: string): Promise<boolean> {
+export function answersV2(url: string): Promise<boolean> {
   return new Promise((resolve) => {
     const request = get(`${url}/v2/`, (response) => {
       response.resume()
@@ -13,6 +13,11 @@ function answersV2(url: string): Promise<boolean> {
     request.on('error', () => resolve(false))
     request.setTimeout(1000, () => request.destroy())
   })
+}
+
+/** Distribution's config for a plain-HTTP registry on `address` storing under `storageDir`. */
+export function registryConfig(address: string, storageDir: string): string {
+  return ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${storageDir}`, '  delete:', '    enabled: true', 'http:', `  addr: ${address}`, ''].join('\n')
 }
 
 /**
@@ -27,10 +32,7 @@ export class LoopbackRegistry {
     const host = `127.0.0.1:${port}`
     const dir = mkdtempSync(join(tmpdir(), 'kless-registry-'))
     const config = join(dir, 'config.yml')
-    writeFileSync(
-      config,
-      ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${dir}/data`, '  delete:', '    enabled: true', 'http:', `  addr: ${host}`, ''].join('\n'),
-    )
+    writeFileSync(config, registryConfig(host, join(dir, 'data')))
     const daemon = start('docker-registry', ['serve', config])
     let exitCode: number | null | undefined
     daemon.exited.then((code) => (exitCode = code))
