@@ -12,7 +12,7 @@ export interface Stores {
   deployments: Store<V1Deployment>
   services: Store<V1Service>
   autoscalers: Store<V2HorizontalPodAutoscaler>
-  /** The pods of Function Deployments: a crash loop or a failed image pull shows here first. */
+  /** The pods of Function Deployments and build Jobs: a crash loop, a failed image pull or a build's error shows here first. */
   pods: Store<V1Pod>
   /** The per-namespace ServiceAccounts of Function and build pods. */
   serviceAccounts: Store<V1ServiceAccount>
@@ -45,7 +45,7 @@ export function createStores(kc: KubeConfig, log: Log, namespace?: string): Stor
     deployments: store<V1Deployment>('apps/v1', 'Deployment', 'deployments', owned),
     services: store<V1Service>('v1', 'Service', 'services', owned),
     autoscalers: store<V2HorizontalPodAutoscaler>('autoscaling/v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', owned),
-    pods: store<V1Pod>('v1', 'Pod', 'pods', `${owned},${LABELS.resource}=deployment`),
+    pods: store<V1Pod>('v1', 'Pod', 'pods', owned),
     serviceAccounts: store<V1ServiceAccount>('v1', 'ServiceAccount', 'serviceaccounts', owned),
     credentialSecrets: store<V1Secret>('v1', 'Secret', 'secrets', `${LABELS.config}=credentials`, true),
     userRegistrySecrets: store<V1Secret>('v1', 'Secret', 'secrets', `${LABELS.remoteRegistry}=config`, true),

@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1Job } from '@kubernetes/client-node'
+import type { V1ConfigMap, V1Job, V1Pod } from '@kubernetes/client-node'
 import { LABELS } from '../api/types.js'
 import { buildRuntimeConfigMap, runtimeConfigMapName } from '../resources/configmap.js'
 import { imageName, imageTag } from '../resources/image.js'
@@ -42,6 +42,8 @@ export interface BuildObserved {
   deployedImage: string | undefined
   /** BuildReady is True in the status drafted so far. */
   built: boolean
+  /** The pods the Job ran (the Job controller labels them with its name). */
+  pods: V1Pod[]
 }
 
 export interface BuildDesired {
@@ -73,8 +75,30 @@ export function planBuild(observed: BuildObserved, desired: BuildDesired): Plan 
   // Only the Job's own labels: its pod template is immutable.
   const relabel = hasLabels(job.metadata?.labels, labels) ? plan() : plan({ writes: [{ label: refOf('batch/v1', 'Job', job), labels }], conditions: [Conditions.jobUpdated(name)] })
   if (jobSucceeded(job)) return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFinished(name)] }
-  if (jobFailed(job)) return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFailed(desired.fn, name)], stop: { requeueAfterMs: desired.retryMs } }
+  if (jobFailed(job)) {
+    return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFailed(desired.fn, name, buildError(observed.pods))], stop: { requeueAfterMs: desired.retryMs } }
+  }
   return { ...relabel, conditions: [...relabel.conditions, Conditions.jobRunning(name)], stop: {} }
+}
+
+/** How many of the failed build's last log lines its condition carries: kaniko's error and the tool's refusal above it. */
+const BUILD_ERROR_LINES = 4
+
+/**
+ * The end of a failed build's log, as the kubelet kept it in the executor's termination message
+ * (terminationMessagePolicy FallbackToLogsOnError), with kaniko's time and level fields dropped.
+ */
+export function buildError(pods: V1Pod[]): string | undefined {
+  for (const pod of pods) {
+    const message = pod.status?.containerStatuses?.find((status) => status.name === 'executor')?.state?.terminated?.message
+    if (!message) continue
+    const lines = message
+      .split('\n')
+      .map((line) => line.replace(/^time="[^"]*"\s+level=\w+\s+msg=/, '').replace(/^"(.*)"$/, '$1').trim())
+      .filter((line) => line && !/^npm (notice|error)\s*$/.test(line) && !/^npm notice /.test(line))
+    return lines.slice(-BUILD_ERROR_LINES).join(' / ').slice(-1000)
+  }
+  return undefined
 }
 
 /** The image the source and the registry make, and the Job that builds it. */
@@ -124,6 +148,7 @@ export const buildPhase: Phase = {
         runtimeConfigMap: ctx.stores.configMaps.get(namespace, runtimeConfigMap.metadata?.name as string),
         deployedImage: ctx.stores.deployments.get(namespace, deploymentName(pass.fn))?.spec?.template?.spec?.containers?.[0]?.image,
         built: pass.draft.get('BuildReady')?.status === 'True',
+        pods: ctx.stores.pods.list(namespace).filter((pod) => pod.metadata?.labels?.['job-name'] === job.metadata?.name),
       },
       { fn: pass.key, job, runtimeConfigMap, image: image.pull, retryMs: ctx.config.requeueAfterFailureMs },
     )

@@ -12,8 +12,8 @@ export type DeploymentState = { state: 'ready' | 'waiting' } | { state: 'failed'
 
 /** Waiting reasons of a container that will not start by itself. */
 const STUCK_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerError', 'CreateContainerConfigError'])
-/** A crash loop this many restarts deep is a failure (about a minute with the kubelet's back-off). */
-export const CRASH_LOOP_RESTARTS = 3
+/** A crash loop this many restarts deep is a failure (about half a minute with the kubelet's back-off of 10 s, 20 s, …). */
+export const CRASH_LOOP_RESTARTS = 2
 
 /**
  * Why the pods of `image` cannot run, if they cannot: a container that cannot be pulled or created, or
@@ -123,7 +123,7 @@ export const workloadPhase: Phase = {
         deployment: deployments.get(namespace, deploymentName(fn)),
         service: services.get(namespace, fn.metadata.name as string),
         autoscaler: autoscalers.get(namespace, autoscalerName(fn)),
-        pods: pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.uuid] === fn.metadata.uid),
+        pods: pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.uuid] === fn.metadata.uid && pod.metadata?.labels?.[LABELS.resource] === 'deployment'),
       },
       {
         fn,

@@ -51,6 +51,11 @@ function functionEnv(fn: Function, profile: RuntimeProfile): V1EnvVar[] {
 const healthz = { httpGet: { path: '/healthz', port: FUNCTION_PORT } }
 const STARTUP_PROBE: V1Probe = { ...healthz, initialDelaySeconds: 0, periodSeconds: 1, successThreshold: 1, failureThreshold: 120 }
 const READINESS_PROBE: V1Probe = { ...healthz, initialDelaySeconds: 0, periodSeconds: 5, failureThreshold: 1 }
+/**
+ * A terminating pod keeps taking connections this long before its SIGTERM: kube-proxy and ingress proxies route to
+ * it until they see it leave the endpoints, and the runtime refuses new connections as soon as it is signalled.
+ */
+const TERMINATION_DRAIN_SECONDS = 3
 
 export function buildDeployment(fn: Function, inputs: DeploymentInputs): V1Deployment {
   const selector = podSelectorLabels(fn)
@@ -82,6 +87,7 @@ export function buildDeployment(fn: Function, inputs: DeploymentInputs): V1Deplo
               volumeMounts: [{ name: 'tmp-dir', mountPath: '/tmp' }],
               startupProbe: STARTUP_PROBE,
               readinessProbe: READINESS_PROBE,
+              lifecycle: { preStop: { sleep: { seconds: TERMINATION_DRAIN_SECONDS } } },
               securityContext: {
                 runAsNonRoot: true,
                 runAsUser: 1000,

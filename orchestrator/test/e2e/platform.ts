@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { get } from 'node:http'
+import { request } from 'node:http'
 import { helmBinary, startCluster, waitFor, type Cluster } from '@kless/testkit'
 import { CHART } from '../webhooks/helm.js'
 import type { Function } from '../../src/api/types.js'
@@ -85,17 +85,47 @@ export async function installPlatform(log: (line: string) => void): Promise<Plat
   return { cluster, timings }
 }
 
-export function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+export interface Answer {
+  status: number
+  body: string
+}
+
+/** One request on a new connection (no keep-alive), so each goes through kube-proxy's rules afresh. */
+function call(url: string, method: string, body: Buffer | undefined, contentType: string, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = get(url, (res) => {
-      let body = ''
+    const req = request(url, { method, agent: false, headers: body ? { 'content-type': contentType, 'content-length': body.length } : {} }, (res) => {
+      let text = ''
       res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+      res.on('data', (chunk: string) => (text += chunk))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
     })
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${url} timed out`)))
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url} timed out`)))
     req.on('error', reject)
+    req.end(body)
   })
+}
+
+export const httpGet = (url: string, timeoutMs = 10_000) => call(url, 'GET', undefined, '', timeoutMs)
+export const httpPost = (url: string, body: Buffer, contentType = 'application/json', timeoutMs = 10_000) => call(url, 'POST', body, contentType, timeoutMs)
+
+export function reasons(fn: Function): Record<string, string | undefined> {
+  return Object.fromEntries((fn.status?.conditions ?? []).map((condition) => [condition.type, condition.reason]))
+}
+
+/** Names of the Function's running pods (not its build pods). */
+export async function podsOf(cluster: Cluster, namespace: string, name: string): Promise<string[]> {
+  const pods = JSON.parse(
+    await cluster.kubectl(['get', 'pods', '-n', namespace, '-l', `serverless.kyma-project.io/function-name=${name},serverless.kyma-project.io/resource=deployment`, '-o', 'json']),
+  ) as { items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string } }[] }
+  return pods.items.filter((pod) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp).map((pod) => pod.metadata.name)
+}
+
+/** Children of a Function (by owner uid) still in the namespace, as "Kind/name". */
+export async function childrenLeft(cluster: Cluster, namespace: string, uid: string): Promise<string[]> {
+  const listed = JSON.parse(await cluster.kubectl(['get', 'configmaps,jobs,deployments,services,horizontalpodautoscalers', '-n', namespace, '-o', 'json'])) as {
+    items: { kind: string; metadata: { name: string; ownerReferences?: { uid: string }[] } }[]
+  }
+  return listed.items.filter((item) => item.metadata.ownerReferences?.some((owner) => owner.uid === uid)).map((item) => `${item.kind}/${item.metadata.name}`)
 }
 
 /** The Function's Service answers at its ClusterIP from the machine (through kube-proxy). */
@@ -117,4 +147,62 @@ export async function waitForFunctionOnNode(cluster: Cluster, namespace: string,
     throw new Error(`${err.message}\n${pods}\n--- controller\n${controller}`)
   })
   return last as Function
+}
+
+export function condition(fn: Function | undefined, type: string) {
+  return fn?.status?.conditions?.find((entry) => entry.type === type)
+}
+
+/** A Function with the webhook's defaults for everything not given. */
+export function functionOf(namespace: string, name: string, source: string, spec: Partial<Function['spec']> = {}): Function {
+  return { apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'Function', metadata: { name, namespace }, spec: { source, ...spec } } as Function
+}
+
+async function functionDeployment(cluster: Cluster, namespace: string, name: string) {
+  const list = JSON.parse(await cluster.kubectl(['get', 'deployments', '-n', namespace, '-l', `serverless.kyma-project.io/function-name=${name}`, '-o', 'json'])) as {
+    items: { spec: { template: { spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] } } } }[]
+  }
+  return list.items[0].spec.template.spec.containers[0]
+}
+
+export async function functionImage(cluster: Cluster, namespace: string, name: string): Promise<string> {
+  return (await functionDeployment(cluster, namespace, name)).image
+}
+
+export async function functionEnvOf(cluster: Cluster, namespace: string, name: string): Promise<Record<string, string | undefined>> {
+  return Object.fromEntries(((await functionDeployment(cluster, namespace, name)).env ?? []).map((entry) => [entry.name, entry.value]))
+}
+
+export async function jobsOf(cluster: Cluster, namespace: string): Promise<string[]> {
+  return (await cluster.kubectl(['get', 'jobs', '-n', namespace, '-o', 'name'])).split('\n').filter(Boolean).map((name) => name.replace(/^job\.batch\//, '')).sort()
+}
+
+/** GETs `url` every 50 ms on new connections until stopped; what failed is kept, with the time it happened. */
+export function requestLoop(url: string) {
+  const failures: string[] = []
+  let count = 0
+  let last = ''
+  let running = true
+  const started = Date.now()
+  void (async () => {
+    while (running) {
+      const at = ((Date.now() - started) / 1000).toFixed(1)
+      await httpGet(url, 5000).then(
+        (answer) => {
+          count++
+          if (answer.status === 200) last = answer.body
+          else failures.push(`${at} s: ${answer.status} ${answer.body.slice(0, 80)}`)
+        },
+        (err: Error) => failures.push(`${at} s: ${err.message}`),
+      )
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  })()
+  return {
+    last: () => last,
+    stop: () => {
+      running = false
+      return { count, failures }
+    },
+  }
 }

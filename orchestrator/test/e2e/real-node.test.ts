@@ -7,14 +7,39 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Function } from '../../src/api/types.js'
+import { waitFor } from '@kless/testkit'
 import { isReady } from '../cluster/harness.js'
-import { functionUrl, httpGet, installPlatform, SYSTEM_NAMESPACE, waitForFunctionOnNode } from './platform.js'
+import {
+  childrenLeft,
+  condition,
+  functionEnvOf,
+  functionImage,
+  functionOf,
+  functionUrl,
+  httpGet,
+  httpPost,
+  installPlatform,
+  jobsOf,
+  podsOf,
+  reasons,
+  requestLoop,
+  SYSTEM_NAMESPACE,
+  waitForFunctionOnNode,
+} from './platform.js'
 
 const SEED_EXAMPLES = fileURLToPath(new URL('../../../testkit/fixtures/seed-examples/', import.meta.url))
 const seedFunction = (file: string) => parse(readFileSync(`${SEED_EXAMPLES}${file}`, 'utf8')) as Function
+/** The only change every example gets: its own namespace. */
+const inNamespace = (fn: Function, namespace: string): Function => ({ ...fn, metadata: { ...fn.metadata, namespace } })
 
 /** A first build pulls the runtime base and installs npm packages from the registry; the 2-core node is shared. */
 const FIRST_BUILD_MS = 300_000
+
+/** Seconds between kaniko's first and last log line. */
+function buildSeconds(log: string): number {
+  const times = [...log.matchAll(/time="([^"]+)"/g)].map((match) => Date.parse(match[1]))
+  return times.length > 1 ? (times[times.length - 1] - times[0]) / 1000 : NaN
+}
 
 t.test('on a real node with the chart installed', async (t) => {
   const { cluster, timings } = await installPlatform((line) => t.comment(line))
@@ -30,16 +55,124 @@ t.test('on a real node with the chart installed', async (t) => {
 
   t.test('function-hello-john.yaml: built by kaniko, ready with the seed reasons, answers Hello John through its Service', async (t) => {
     const namespace = await cluster.createNamespace('hello-john')
-    const fn = seedFunction('function-hello-john.yaml')
-    fn.metadata.namespace = namespace
+    const fn = inNamespace(seedFunction('function-hello-john.yaml'), namespace)
+    const name = fn.metadata.name as string
     const applied = Date.now()
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
-    const ready = await waitForFunctionOnNode(cluster, namespace, fn.metadata.name, isReady, FIRST_BUILD_MS)
+    const ready = await waitForFunctionOnNode(cluster, namespace, name, isReady, FIRST_BUILD_MS)
     t.comment(`kubectl apply → Running: ${((Date.now() - applied) / 1000).toFixed(1)} s`)
-    const reasons = Object.fromEntries((ready.status?.conditions ?? []).map((condition) => [condition.type, condition.reason]))
-    t.same(reasons, { ConfigurationReady: 'ConfigMapCreated', BuildReady: 'JobFinished', Running: 'DeploymentReady' })
-    const url = await functionUrl(cluster, namespace, fn.metadata.name)
-    t.same(await httpGet(url), { status: 200, body: 'Hello John' })
+    t.same(reasons(ready), { ConfigurationReady: 'ConfigMapCreated', BuildReady: 'JobFinished', Running: 'DeploymentReady' })
+    t.same(await httpGet(await functionUrl(cluster, namespace, name)), { status: 200, body: 'Hello John' }, 'the answer comes through its npm dependencies')
     t.match(await kubectl('get', 'functions', '-n', namespace), /NAME\s+CONFIGURED\s+BUILT\s+RUNNING\s+RUNTIME\s+VERSION\s+AGE\n\S+\s+True\s+True\s+True\s+nodejs12\s+1\s+/)
+
+    const pod = (await podsOf(cluster, namespace, name))[0]
+    const inPod = (...command: string[]) => kubectl('exec', '-n', namespace, pod, '--', ...command)
+    t.equal((await inPod('id', '-u')).trim(), '1000', 'uid 1000')
+    t.match(await inPod('grep', 'CapEff', '/proc/self/status'), /CapEff:\s+0000000000000000/, 'no capabilities')
+    await t.rejects(inPod('touch', '/kubeless/probe'), /Read-only file system/, 'the root filesystem is read-only')
+    t.equal((await inPod('sh', '-c', 'touch /tmp/probe && echo writable')).trim(), 'writable', '/tmp is writable')
+    t.equal((await inPod('sh', '-c', 'ls /var/run/secrets/kubernetes.io/serviceaccount 2>/dev/null || echo none')).trim(), 'none', 'no service-account token')
+
+    const uid = ready.metadata.uid as string
+    await kubectl('delete', 'function', '-n', namespace, name, '--wait=true')
+    await waitFor(async () => (await childrenLeft(cluster, namespace, uid)).length === 0, 60_000, () => `the children of ${name} to be gone`).catch(() => undefined)
+    t.same(await childrenLeft(cluster, namespace, uid), [], 'its ConfigMap, Jobs, Deployment, Service and HPA are gone')
+  })
+
+  t.test('the seed examples with env: ConfigMap values, FUNC_TIMEOUT and FUNC_MEMFILE_MAX on their real runtimes', async (t) => {
+    const namespace = await cluster.createNamespace('seed-env')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    await kubectl('create', 'configmap', 'my-vars-cm', '-n', namespace, '--from-literal=my-var=from the ConfigMap')
+    const fromConfigMap = inNamespace(seedFunction('function-cm-env-values.yaml'), namespace)
+    // Changed: the seed's handler answers at once; this one waits 3 s when asked, to pass FUNC_TIMEOUT=2.
+    const withTimeout = inNamespace(seedFunction('function-node-envs.yaml'), namespace)
+    withTimeout.spec.source = "module.exports = { main: (event) => event.extensions.request.query.slow ? new Promise((resolve) => setTimeout(() => resolve('late'), 3000)) : 'Hello World!' }\n"
+    // Changed: the seed's example names no runtime though its source is Python, and has no dependency to prove.
+    const python = inNamespace(seedFunction('function-python-memfile-max.yaml'), namespace)
+    python.metadata.name = 'python-memfile-max'
+    python.spec.runtime = 'python38'
+    python.spec.source = 'import six\n\ndef main(event, context):\n    return six.ensure_str(b"Hello World!")\n'
+    python.spec.deps = 'six==1.16.0\n'
+    for (const fn of [fromConfigMap, withTimeout, python]) await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+    for (const fn of [fromConfigMap, withTimeout, python]) await waitForFunctionOnNode(cluster, namespace, fn.metadata.name as string, isReady, FIRST_BUILD_MS)
+
+    t.same(await httpGet(await functionUrl(cluster, namespace, fromConfigMap.metadata.name as string)), { status: 200, body: 'from the ConfigMap' })
+    const timeoutUrl = await functionUrl(cluster, namespace, withTimeout.metadata.name as string)
+    t.same(await httpGet(timeoutUrl), { status: 200, body: 'Hello World!' })
+    t.equal((await httpGet(`${timeoutUrl}?slow=1`)).status, 408, 'a call slower than FUNC_TIMEOUT=2 gets 408')
+    const pythonUrl = await functionUrl(cluster, namespace, python.metadata.name as string)
+    t.same(await httpGet(pythonUrl), { status: 200, body: 'Hello World!' }, 'six from requirements.txt is importable')
+    const json = (bytes: number) => Buffer.from(JSON.stringify({ text: 'a'.repeat(bytes - 12) }))
+    t.equal((await httpPost(pythonUrl, json(2 * 1024 * 1024))).status, 413, 'a 2 MiB JSON body is refused under FUNC_MEMFILE_MAX=1048576')
+    t.equal((await httpPost(pythonUrl, json(512 * 1024))).status, 200, 'a 512 KiB JSON body is taken')
+    t.equal((await httpPost(pythonUrl, Buffer.alloc(2 * 1024 * 1024, 'a'), 'text/plain')).status, 200, 'a body that is not JSON is not limited, as in Kyma')
+  })
+
+  t.test('a source change: a new image, a rolling update no request notices; an env-only change rebuilds nothing', async (t) => {
+    const namespace = await cluster.createNamespace('rollout')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    const fn = functionOf(namespace, 'rollout', "const _ = require('lodash')\nmodule.exports = { main: () => _.join(['v', 1], '') }\n", {
+      runtime: 'nodejs22',
+      deps: JSON.stringify({ name: 'rollout', version: '1.0.0', dependencies: { lodash: '^4.17.21' } }),
+    })
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+    await waitForFunctionOnNode(cluster, namespace, 'rollout', isReady, FIRST_BUILD_MS)
+    const url = await functionUrl(cluster, namespace, 'rollout')
+    t.same(await httpGet(url), { status: 200, body: 'v1' })
+    const before = { image: await functionImage(cluster, namespace, 'rollout'), jobs: await jobsOf(cluster, namespace) }
+
+    const loop = requestLoop(url)
+    const changed = Date.now()
+    await kubectl('patch', 'function', '-n', namespace, 'rollout', '--type=merge', '-p', JSON.stringify({ spec: { source: fn.spec.source.replace("['v', 1]", "['v', 2]") } }))
+    await waitFor(async () => loop.last() === 'v2', 120_000, () => `the new answer; last: ${loop.last()}`)
+    const newAnswerSeconds = (Date.now() - changed) / 1000
+    await waitForFunctionOnNode(cluster, namespace, 'rollout', isReady, 60_000)
+    await waitFor(async () => (await podsOf(cluster, namespace, 'rollout')).length === 1, 60_000, () => 'the old pod to go')
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+    const seen = loop.stop()
+    t.comment(`source change → new answer served: ${newAnswerSeconds.toFixed(1)} s; ${seen.count} requests through the rollout`)
+    t.same(seen.failures, [], 'no request failed during the rollout')
+    const after = { image: await functionImage(cluster, namespace, 'rollout'), jobs: await jobsOf(cluster, namespace) }
+    t.not(after.image.split(':').pop(), before.image.split(':').pop(), 'a new image tag')
+
+    const newJob = after.jobs.find((job) => !before.jobs.includes(job)) as string
+    const buildLog = await kubectl('logs', '-n', namespace, `job/${newJob}`, '-c', 'executor')
+    t.match(buildLog, /Using caching version of cmd: RUN .*npm install/, 'the deps are unchanged: kaniko reuses the cached npm install layer')
+    t.comment(`source-only rebuild: ${buildSeconds(buildLog).toFixed(1)} s in kaniko`)
+
+    await kubectl('patch', 'function', '-n', namespace, 'rollout', '--type=merge', '-p', JSON.stringify({ spec: { env: [{ name: 'GREETING', value: 'hi' }] } }))
+    await waitFor(async () => (await functionEnvOf(cluster, namespace, 'rollout')).GREETING === 'hi', 60_000, () => 'the env change to reach the Deployment')
+    await waitForFunctionOnNode(cluster, namespace, 'rollout', isReady, 60_000)
+    t.same(await jobsOf(cluster, namespace), after.jobs, 'an env-only change starts no build')
+    t.equal(await functionImage(cluster, namespace, 'rollout'), after.image, 'and keeps the image')
+  })
+
+  t.test('failures reach the Function: a handler that throws at load, a process that exits, a dependency that does not exist', async (t) => {
+    const namespace = await cluster.createNamespace('failures')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    const throwsAtLoad = functionOf(namespace, 'throws-at-load', "throw new Error('broken at load')\n")
+    // The Node host keeps serving when a handler calls process.exit, so the process that ends itself is a Python one.
+    const exitsAtStart = functionOf(namespace, 'exits-at-start', 'import os\n\nos._exit(3)\n', { runtime: 'python38' })
+    const missingDep = functionOf(namespace, 'missing-dep', "module.exports = { main: () => 'never' }\n", {
+      deps: JSON.stringify({ name: 'missing-dep', version: '1.0.0', dependencies: { 'kless-no-such-package-anywhere': '1.0.0' } }),
+    })
+    for (const fn of [throwsAtLoad, exitsAtStart, missingDep]) await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+
+    await waitForFunctionOnNode(cluster, namespace, 'throws-at-load', isReady, FIRST_BUILD_MS)
+    const broken = await httpGet(await functionUrl(cluster, namespace, 'throws-at-load'))
+    t.equal(broken.status, 500, 'calls get 500')
+    t.equal((await podsOf(cluster, namespace, 'throws-at-load')).length, 1, 'and the pod stays up')
+
+    const built = await waitForFunctionOnNode(cluster, namespace, 'exits-at-start', (fn) => condition(fn, 'BuildReady')?.status === 'True', FIRST_BUILD_MS)
+    const builtAt = Date.parse(condition(built, 'BuildReady')?.lastTransitionTime ?? '') || Date.now()
+    const failed = await waitForFunctionOnNode(cluster, namespace, 'exits-at-start', (fn) => condition(fn, 'Running')?.reason === 'DeploymentFailed', 120_000)
+    const detectedSeconds = (Date.parse(condition(failed, 'Running')?.lastTransitionTime ?? '') - builtAt) / 1000
+    t.comment(`exit at start: DeploymentFailed ${detectedSeconds.toFixed(0)} s after the build: ${condition(failed, 'Running')?.message}`)
+    t.ok(detectedSeconds < 90, 'detected from the pods (crash loop), well before the progress deadline')
+
+    const jobFailed = await waitForFunctionOnNode(cluster, namespace, 'missing-dep', (fn) => condition(fn, 'BuildReady')?.reason === 'JobFailed', FIRST_BUILD_MS)
+    const events = await kubectl('get', 'events', '-n', namespace, '--field-selector', 'involvedObject.kind=Function,involvedObject.name=missing-dep', '-o', 'json')
+    const messages = [condition(jobFailed, 'BuildReady')?.message ?? '', ...(JSON.parse(events) as { items: { message: string }[] }).items.map((event) => event.message)].join('\n')
+    t.match(messages, /E404|404 Not Found|kless-no-such-package-anywhere/, "npm's refusal reaches the Function")
   })
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { V1Job } from '@kubernetes/client-node'
+import type { V1Job, V1Pod } from '@kubernetes/client-node'
 import { buildRuntimeConfigMap } from '../../src/resources/configmap.js'
 import { buildJob } from '../../src/resources/job.js'
 import { planBuild, planOldJobs, type BuildObserved } from '../../src/reconcilers/build.js'
@@ -29,7 +29,20 @@ const runtimeConfigMap = buildRuntimeConfigMap('demo', profile, templates.docker
 const desired = { fn: 'demo/hello', job, runtimeConfigMap, image: IMAGE, retryMs: 300_000 }
 
 const withStatus = (status: V1Job['status'], labels = job.metadata?.labels): V1Job => ({ ...job, metadata: { ...job.metadata, labels }, status })
-const none: BuildObserved = { job: undefined, runtimeConfigMap, deployedImage: undefined, built: false }
+const none: BuildObserved = { job: undefined, runtimeConfigMap, deployedImage: undefined, built: false, pods: [] }
+/** A build pod whose executor ended with this log tail as its termination message. */
+const failedPod = (message: string): V1Pod => ({
+  metadata: { name: `${jobName}-x1`, labels: { 'job-name': jobName } },
+  status: { containerStatuses: [{ name: 'executor', image: 'kaniko', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message } } }] },
+})
+const NPM_404 = [
+  'time="2026-12-02T01:28:31Z" level=info msg="Running: [/bin/sh -c npm install]"',
+  'npm error code E404',
+  'npm error 404 Not Found - GET https://registry.example/kless-no-such-package - Not found',
+  'npm error 404  \'kless-no-such-package@1.0.0\' is not in this registry.',
+  'npm notice',
+  'time="2026-12-02T01:28:33Z" level=error msg="error building image: error building stage: failed to execute command: waiting for process to exit: exit status 1"',
+].join('\n')
 
 t.test('build', async (t) => {
   planRows<BuildObserved>(
@@ -50,6 +63,15 @@ t.test('build', async (t) => {
         name: 'failed: JobFailed, not retried with the same inputs',
         observed: { ...none, job: withStatus({ failed: 1 }) },
         want: { writes: [], conditions: ['BuildReady False JobFailed'], messages: [/is rebuilt when its source, dependencies or runtime change/], stop: { requeueAfterMs: 300_000 } },
+      },
+      {
+        name: "failed with the tool's refusal in its log: the condition carries the log's end",
+        observed: { ...none, job: withStatus({ failed: 1 }), pods: [failedPod(NPM_404)] },
+        want: {
+          conditions: ['BuildReady False JobFailed'],
+          messages: [/failed: npm error code E404 \/ npm error 404 Not Found - GET \S+ - Not found \/ .*is not in this registry\. \/ error building image: .*exit status 1; Function demo\/hello is rebuilt/],
+          stop: { requeueAfterMs: 300_000 },
+        },
       },
       { name: 'finished: JobFinished and the pass goes on', observed: { ...none, job: withStatus({ succeeded: 1 }) }, want: { writes: [], conditions: ['BuildReady True JobFinished'] } },
       {
