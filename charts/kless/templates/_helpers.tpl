@@ -35,6 +35,7 @@ functionTargetCPUUtilizationPercentage: APP_FUNCTION_TARGET_CPU_UTILIZATION_PERC
 functionRequeueDurationSeconds: APP_FUNCTION_REQUEUE_DURATION_SECONDS
 functionReadyRequeueDurationSeconds: APP_FUNCTION_READY_REQUEUE_DURATION_SECONDS
 functionRuntimeImagePrefix: APP_FUNCTION_RUNTIME_IMAGE_PREFIX
+gitFetchRequeueDurationSeconds: APP_GIT_FETCH_REQUEUE_DURATION_SECONDS
 {{- end -}}
 
 {{/* Settings every webhook of the two configurations shares. */}}

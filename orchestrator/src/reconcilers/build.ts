@@ -81,12 +81,13 @@ export function planBuild(observed: BuildObserved, desired: BuildDesired): Plan 
   return { ...relabel, conditions: [...relabel.conditions, Conditions.jobRunning(name)], stop: {} }
 }
 
-/** How many of the failed build's last log lines its condition carries: kaniko's error and the tool's refusal above it. */
-const BUILD_ERROR_LINES = 4
+/** Lines of a failed build's log that are never the reason: npm's pointers to its own log, notices, blank markers. */
+const NOISE = [/A complete log of this run can be found/, /_logs\/\S*debug\S*\.log/, /^npm (ERR!|error|notice)\s*$/, /^npm notice /]
 
 /**
- * The end of a failed build's log, as the kubelet kept it in the executor's termination message
- * (terminationMessagePolicy FallbackToLogsOnError), with kaniko's time and level fields dropped.
+ * Why a build failed, from the end of its log as the kubelet kept it in the executor's termination message
+ * (terminationMessagePolicy FallbackToLogsOnError): the tool's first two error lines (npm's or pip's code and
+ * refusal come first, advice follows) and kaniko's final line, with kaniko's time and level fields dropped.
  */
 export function buildError(pods: V1Pod[]): string | undefined {
   for (const pod of pods) {
@@ -95,8 +96,10 @@ export function buildError(pods: V1Pod[]): string | undefined {
     const lines = message
       .split('\n')
       .map((line) => line.replace(/^time="[^"]*"\s+level=\w+\s+msg=/, '').replace(/^"(.*)"$/, '$1').trim())
-      .filter((line) => line && !/^npm (notice|error)\s*$/.test(line) && !/^npm notice /.test(line))
-    return lines.slice(-BUILD_ERROR_LINES).join(' / ').slice(-1000)
+      .filter((line) => line && !NOISE.some((noise) => noise.test(line)))
+    const errors = lines.filter((line) => /(ERR!|\berror\b|\bERROR\b|\bError\b)/.test(line))
+    const picked = errors.length > 0 ? [...errors.slice(0, 2), lines[lines.length - 1]] : lines.slice(-3)
+    return [...new Set(picked)].join(' / ').slice(0, 1000)
   }
   return undefined
 }

@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Function } from '../../src/api/types.js'
 import { waitFor } from '@kless/testkit'
+import { get as httpsGet } from 'node:https'
+import { CertificateAuthority, LoopbackRegistry, NODE_IP } from '@kless/testkit'
 import { isReady } from '../cluster/harness.js'
+import { startGitServer } from '../git/git-server.js'
 import {
   childrenLeft,
   condition,
@@ -16,6 +19,7 @@ import {
   functionImage,
   functionOf,
   functionUrl,
+  GIT_POLL_SECONDS,
   httpGet,
   httpPost,
   installPlatform,
@@ -175,4 +179,93 @@ t.test('on a real node with the chart installed', async (t) => {
     const messages = [condition(jobFailed, 'BuildReady')?.message ?? '', ...(JSON.parse(events) as { items: { message: string }[] }).items.map((event) => event.message)].join('\n')
     t.match(messages, /E404|404 Not Found|kless-no-such-package-anywhere/, "npm's refusal reaches the Function")
   })
+
+  t.test('a Function from a Git server pods reach, with basic auth: a commit on its branch rebuilds, one on another branch does not', async (t) => {
+    const namespace = await cluster.createNamespace('git')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    const credentials = { username: 'fn-reader', password: 'let-me-in' }
+    const gitServer = await startGitServer(credentials, NODE_IP)
+    t.teardown(() => gitServer.close())
+    const handler = (answer: string) => ({ 'handler.js': `module.exports = { main: () => '${answer}' }\n`, 'package.json': '{}' })
+    gitServer.commit('orders', 'branchA', handler('from git 1'))
+    gitServer.commit('orders', 'branchB', handler('from branch B'))
+    await kubectl('create', 'secret', 'generic', 'git-creds', '-n', namespace, `--from-literal=username=${credentials.username}`, `--from-literal=password=${credentials.password}`)
+    const repository = {
+      apiVersion: 'serverless.kyma-project.io/v1alpha1',
+      kind: 'GitRepository',
+      metadata: { name: 'auth-basic', namespace },
+      spec: { url: gitServer.url('orders'), auth: { type: 'basic', secretName: 'git-creds' } },
+    }
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(repository))
+    // The seed's function-git.yaml, in its own namespace.
+    const fn = inNamespace(seedFunction('function-git.yaml'), namespace)
+    const name = fn.metadata.name as string
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+    await waitForFunctionOnNode(cluster, namespace, name, isReady, FIRST_BUILD_MS)
+    const url = await functionUrl(cluster, namespace, name)
+    t.same(await httpGet(url), { status: 200, body: 'from git 1' }, 'the build pod fetched branchA with the credentials')
+
+    const commit = gitServer.commit('orders', 'branchA', handler('from git 2'))
+    const pushed = Date.now()
+    await waitFor(async () => (await httpGet(url)).body === 'from git 2', 180_000, () => 'the new commit to be served')
+    t.comment(`commit on branchA → new answer: ${((Date.now() - pushed) / 1000).toFixed(1)} s`)
+    const ready = await waitForFunctionOnNode(cluster, namespace, name, isReady, 60_000)
+    t.equal(ready.status?.commit, commit, 'status.commit is the new commit')
+
+    const jobs = await jobsOf(cluster, namespace)
+    gitServer.commit('orders', 'branchB', handler('from branch B again'))
+    await new Promise((resolve) => setTimeout(resolve, 4 * GIT_POLL_SECONDS * 1000))
+    t.same(await jobsOf(cluster, namespace), jobs, 'a commit on another branch starts no build')
+    t.same(await httpGet(url), { status: 200, body: 'from git 2' })
+  })
+
+  t.test('registry switching: a namespace Secret moves builds and pulls to a TLS registry with a password, a wrong one is JobFailed, deleting it switches back', async (t) => {
+    const namespace = await cluster.createNamespace('registry')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    const ca = CertificateAuthority.create('kless-e2e-registry-ca')
+    const serving = ca.issue({ commonName: 'registry', hosts: [NODE_IP] })
+    const user = { username: 'pusher', password: 'push-it-real-good' }
+    const registry = await LoopbackRegistry.start({ address: NODE_IP, tls: { certPem: serving.certPem, keyPem: serving.keyPem }, user })
+    t.teardown(() => registry.stop())
+    // The node trusts the registry's CA, as an operator configures nodes for a private registry.
+    cluster.trustRegistry(registry.host, ca.certPem)
+    const b64 = (text: string) => Buffer.from(text).toString('base64')
+    const registrySecret = (password: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/dockerconfigjson',
+      metadata: { name: 'serverless-registry-config', namespace, labels: { 'serverless.kyma-project.io/remote-registry': 'config' } },
+      data: { username: b64(user.username), password: b64(password), serverAddress: b64(registry.host), registryAddress: b64(registry.host) },
+    })
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret(user.password)))
+    const fn = functionOf(namespace, 'switched', "module.exports = { main: () => 'from my registry' }\n")
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+    await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
+    t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'from my registry' })
+    t.ok((await functionImage(cluster, namespace, 'switched')).startsWith(`${registry.host}/`), 'the pods pull from the namespace registry')
+    const catalog = await registryCatalog(registry.host, ca.certPem, user)
+    t.ok(catalog.includes(`${namespace}-switched`), `the image is in its catalog (${catalog.join(', ')})`)
+
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret('not-the-password')))
+    await kubectl('patch', 'function', '-n', namespace, 'switched', '--type=merge', '-p', JSON.stringify({ spec: { source: "module.exports = { main: () => 'never pushed' }\n" } }))
+    const refused = await waitForFunctionOnNode(cluster, namespace, 'switched', (fn) => condition(fn, 'BuildReady')?.reason === 'JobFailed', FIRST_BUILD_MS)
+    t.match(condition(refused, 'BuildReady')?.message, /UNAUTHORIZED|unauthorized|authentication required|401/, "the registry's refusal is in the condition")
+
+    await kubectl('delete', 'secret', '-n', namespace, 'serverless-registry-config')
+    await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
+    t.ok((await functionImage(cluster, namespace, 'switched')).startsWith('localhost:32137/'), 'deleting the Secret switches back to the internal registry')
+    t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'never pushed' })
+  })
 })
+
+/** Repositories of a registry that wants a user, over HTTPS with its CA. */
+function registryCatalog(host: string, ca: string, user: { username: string; password: string }): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const auth = Buffer.from(`${user.username}:${user.password}`).toString('base64')
+    httpsGet(`https://${host}/v2/_catalog`, { ca, headers: { authorization: `Basic ${auth}` } }, (res) => {
+      let body = ''
+      res.on('data', (chunk) => (body += chunk))
+      res.on('end', () => (res.statusCode === 200 ? resolve((JSON.parse(body) as { repositories: string[] }).repositories) : reject(new Error(`catalog: ${res.statusCode} ${body}`))))
+    }).on('error', reject)
+  })
+}

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export interface GitServer {
-  /** http://127.0.0.1:<port>/<name>.git */
+  /** http://<host>:<port>/<name>.git */
   url(name: string): string
   /** Commits a file on a branch of the named repository (created on first use); returns the commit. */
   commit(name: string, branch: string, files: Record<string, string>): string
@@ -17,10 +17,10 @@ const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' }).trim()
 
 /**
- * A real git smart-HTTP server on loopback: git's own http-backend behind a small Node HTTP server
- * that checks basic credentials when `credentials` is given.
+ * A real git smart-HTTP server: git's own http-backend behind a small Node HTTP server that checks basic credentials
+ * when `credentials` is given. It listens on loopback, or on `host` (a real node's address, for pods to reach).
  */
-export async function startGitServer(credentials?: { username: string; password: string }): Promise<GitServer> {
+export async function startGitServer(credentials?: { username: string; password: string }, host = '127.0.0.1'): Promise<GitServer> {
   const root = mkdtempSync(join(tmpdir(), 'kless-git-'))
   const work = join(root, 'work')
   const expected = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`
@@ -62,7 +62,7 @@ export async function startGitServer(credentials?: { username: string; password:
     })
     cgi.on('close', () => res.end())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(0, host, resolve))
   const port = (server.address() as { port: number }).port
   const ensure = (name: string) => {
     const bare = join(root, 'repos', `${name}.git`)
@@ -74,7 +74,7 @@ export async function startGitServer(credentials?: { username: string; password:
     return bare
   }
   return {
-    url: (name) => `http://127.0.0.1:${port}/${name}.git`,
+    url: (name) => `http://${host}:${port}/${name}.git`,
     commit(name, branch, files) {
       const bare = ensure(name)
       rmSync(work, { recursive: true, force: true })

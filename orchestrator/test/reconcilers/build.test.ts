@@ -40,6 +40,9 @@ const NPM_404 = [
   'npm error code E404',
   'npm error 404 Not Found - GET https://registry.example/kless-no-such-package - Not found',
   'npm error 404  \'kless-no-such-package@1.0.0\' is not in this registry.',
+  'npm error 404 Note that you can also install from a',
+  'npm error 404 tarball, folder, http url, or git url.',
+  'npm error A complete log of this run can be found in: /tmp/.npm/_logs/2026-12-02T01_51_01_336Z-debug-0.log',
   'npm notice',
   'time="2026-12-02T01:28:33Z" level=error msg="error building image: error building stage: failed to execute command: waiting for process to exit: exit status 1"',
 ].join('\n')
@@ -69,7 +72,7 @@ t.test('build', async (t) => {
         observed: { ...none, job: withStatus({ failed: 1 }), pods: [failedPod(NPM_404)] },
         want: {
           conditions: ['BuildReady False JobFailed'],
-          messages: [/failed: npm error code E404 \/ npm error 404 Not Found - GET \S+ - Not found \/ .*is not in this registry\. \/ error building image: .*exit status 1; Function demo\/hello is rebuilt/],
+          messages: [/failed: npm error code E404 \/ npm error 404 Not Found - GET \S+ - Not found \/ error building image: .*exit status 1; Function demo\/hello is rebuilt/],
           stop: { requeueAfterMs: 300_000 },
         },
       },

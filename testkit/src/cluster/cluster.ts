@@ -1,16 +1,18 @@
 import { execFile, spawn } from 'child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { request as httpRequest } from 'http'
 import { request } from 'https'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { answersV2 } from '../images/registry'
 import { run } from '../images/run'
+import { cacheDir } from '../cache'
 import { freePort, waitFor } from '../process'
 import { ClusterBinaries, clusterBinaries, nodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
 import { Buildah } from '../images/buildah'
 import { builtImage } from '../images/build'
 import { platformImages } from '../images/catalog'
-import { claimMachine, cleanupScript, corednsManifests, importImage, importNodeImages, NODE_IP, NODE_NAME, NodeComponent, prepareHost, RealNodeLayout, writeNodeConfigs } from './node'
+import { claimMachine, cleanupScript, corednsManifests, importImage, importNodeImages, NODE_IP, trustRegistry, NODE_NAME, NodeComponent, prepareHost, RealNodeLayout, writeNodeConfigs } from './node'
 import { CertificateAuthority, generateKeyPair } from './pki'
 
 /** The repository's CRDs, installed into every cluster unless a test opts out. */
@@ -310,15 +312,33 @@ export class Cluster {
     return importImage(this.state.node, buildah, ref)
   }
 
+  /** Makes the real node's containerd trust a registry (plain HTTP, or HTTPS with a certificate signed by `caPem`). */
+  trustRegistry(host: string, caPem?: string): void {
+    if (!this.state.node) throw new Error('only a cluster with a real node pulls images')
+    trustRegistry(this.state.node, host, caPem)
+  }
+
   /** The real node's platform registry (`host:port`, plain HTTP), which pods and build Jobs pull from. */
   get platformRegistry(): string {
     if (!this.state.node) throw new Error('only a cluster with a real node has a platform registry')
     return this.state.node.platformRegistry
   }
 
-  /** Pushes every platform image (as the bootstrap built it) to the platform registry; unchanged layers are skipped. */
+  /**
+   * Pushes every platform image (as the bootstrap built it) to the platform registry. The registry's storage outlives
+   * the cluster, so an image it already holds from the same build is not pushed again (buildah would compress every
+   * layer just to find that out).
+   */
   async pushPlatformImages(buildah = new Buildah()): Promise<void> {
-    for (const spec of platformImages()) await buildah.push((await builtImage(buildah, spec.ref)).keyed, `docker://${this.platformRegistry}/${spec.ref}`)
+    for (const spec of platformImages()) {
+      const image = await builtImage(buildah, spec.ref)
+      const marker = join(PUSHED_MARKERS(), `${spec.ref.replace(/[/:]/g, '_')}`)
+      const [name, tag] = spec.ref.split(':')
+      const held = await headStatus(`http://${this.platformRegistry}/v2/${name}/manifests/${tag}`)
+      if (held === 200 && existsSync(marker) && readFileSync(marker, 'utf8') === image.id) continue
+      await buildah.push(image.keyed, `docker://${this.platformRegistry}/${spec.ref}`)
+      writeFileSync(marker, image.id)
+    }
   }
 
   /** containerd first (the node's images are imported into it), then kubelet and kube-proxy, then CoreDNS as a pod. */
@@ -383,6 +403,21 @@ export class Cluster {
 
 interface NodeList {
   items: { status?: { conditions?: { type: string; status: string }[] } }[]
+}
+
+/** Which build of each platform image the platform registry's storage (in the cache) holds. */
+const PUSHED_MARKERS = () => cacheDir('platform-registry-pushed')
+
+function headStatus(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpRequest(url, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' } }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+    })
+    req.setTimeout(5000, () => req.destroy())
+    req.on('error', () => resolve(0))
+    req.end()
+  })
 }
 
 /** Runs a real node's cleanup script, if it has one, and removes the folder. */

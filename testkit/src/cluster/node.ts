@@ -46,9 +46,6 @@ export interface NodePorts {
   proxyMetrics: number
 }
 
-/** A registry the node's containerd pulls from over plain HTTP (`host:port`). */
-export type InsecureRegistry = string
-
 export interface RealNodeLayout {
   dir: string
   containerdSocket: string
@@ -178,11 +175,17 @@ export function cniConfig(node: RealNodeLayout): string {
   })
 }
 
-/** Lets containerd pull from a plain-HTTP registry, as a node trusts an insecure registry. */
-export function trustInsecureRegistry(node: RealNodeLayout, host: InsecureRegistry): void {
+/**
+ * Lets containerd pull from a registry: over plain HTTP (an insecure registry), or over HTTPS with a certificate
+ * signed by `caPem`, as a node trusts a private registry. containerd reads these files at every pull.
+ */
+export function trustRegistry(node: RealNodeLayout, host: string, caPem?: string): void {
   const dir = join(node.dir, 'registries', host)
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'hosts.toml'), [`server = "http://${host}"`, `[host."http://${host}"]`, '  capabilities = ["pull", "resolve"]', ''].join('\n'))
+  const scheme = caPem ? 'https' : 'http'
+  if (caPem) writeFileSync(join(dir, 'ca.crt'), caPem)
+  const lines = [`server = "${scheme}://${host}"`, `[host."${scheme}://${host}"]`, '  capabilities = ["pull", "resolve"]', ...(caPem ? [`  ca = "${join(dir, 'ca.crt')}"`] : []), '']
+  writeFileSync(join(dir, 'hosts.toml'), lines.join('\n'))
 }
 
 export function kubeletConfig(node: RealNodeLayout, ports: NodePorts): string {
@@ -247,8 +250,8 @@ export interface NodeComponent {
 export function writeNodeConfigs(clusterDir: string, kubeconfig: string, binaries: NodeBinaries, ports: NodePorts): { node: RealNodeLayout; components: NodeComponent[] } {
   const node = layout(clusterDir, kubeconfig, ports)
   for (const sub of ['cni', 'registries', 'pod-logs', 'kubelet']) mkdirSync(join(node.dir, sub), { recursive: true })
-  trustInsecureRegistry(node, node.platformRegistry)
-  trustInsecureRegistry(node, INTERNAL_REGISTRY_PULL_ADDRESS)
+  trustRegistry(node, node.platformRegistry)
+  trustRegistry(node, INTERNAL_REGISTRY_PULL_ADDRESS)
   const file = (name: string, content: string) => {
     writeFileSync(join(node.dir, name), content)
     return join(node.dir, name)

@@ -1,43 +1,81 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import { get } from 'http'
+import { get as httpsGet } from 'https'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { freePort, start, Started, waitFor } from '../process'
+import { run } from './run'
 
-export function answersV2(url: string): Promise<boolean> {
+/** True when a registry answers its API root: 200, or 401 from one that wants credentials. */
+export function answersV2(url: string, ca?: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const request = get(`${url}/v2/`, (response) => {
+    const request = (url.startsWith('https:') ? httpsGet : get)(`${url}/v2/`, { ca }, (response) => {
       response.resume()
-      resolve(response.statusCode === 200)
+      resolve(response.statusCode === 200 || response.statusCode === 401)
     })
     request.on('error', () => resolve(false))
     request.setTimeout(1000, () => request.destroy())
   })
 }
 
-/** Distribution's config for a plain-HTTP registry on `address` storing under `storageDir`. */
-export function registryConfig(address: string, storageDir: string): string {
-  return ['version: 0.1', 'log:', '  level: warn', 'storage:', '  filesystem:', `    rootdirectory: ${storageDir}`, '  delete:', '    enabled: true', 'http:', `  addr: ${address}`, ''].join('\n')
+export interface RegistrySecurity {
+  /** PEM serving certificate and key for the registry's address: it then speaks HTTPS only. */
+  tls?: { certPem: string; keyPem: string }
+  /** The one user the registry lets in (htpasswd, bcrypt); without it, anyone may push. */
+  user?: { username: string; password: string }
+}
+
+/** Distribution's config for a registry on `address` storing under `storageDir`; `files` holds its TLS and htpasswd files. */
+export function registryConfig(address: string, storageDir: string, files?: { cert: string; key: string; htpasswd?: string }): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: warn',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${storageDir}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    `  addr: ${address}`,
+    ...(files ? ['  tls:', `    certificate: ${files.cert}`, `    key: ${files.key}`] : []),
+    ...(files?.htpasswd ? ['auth:', '  htpasswd:', '    realm: kless-test', `    path: ${files.htpasswd}`] : []),
+    '',
+  ].join('\n')
 }
 
 /**
- * Debian's docker-registry (Distribution) on a free loopback port, plain HTTP, its storage in a temporary folder that
- * goes with it. Builds push to it and containerd pulls from it, as a cluster's internal registry is used.
+ * Debian's docker-registry (Distribution) on a free port of `address` (loopback by default), its storage in a
+ * temporary folder that goes with it: plain HTTP, or HTTPS with one htpasswd user, as a user's own registry is.
+ * Builds push to it and containerd pulls from it.
  */
 export class LoopbackRegistry {
   private constructor(readonly host: string, private readonly dir: string, private readonly daemon: Started) {}
 
-  static async start(): Promise<LoopbackRegistry> {
+  static async start(options: RegistrySecurity & { address?: string } = {}): Promise<LoopbackRegistry> {
     const port = await freePort()
-    const host = `127.0.0.1:${port}`
+    const host = `${options.address ?? '127.0.0.1'}:${port}`
     const dir = mkdtempSync(join(tmpdir(), 'kless-registry-'))
     const config = join(dir, 'config.yml')
-    writeFileSync(config, registryConfig(host, join(dir, 'data')))
+    let files: { cert: string; key: string; htpasswd?: string } | undefined
+    if (options.tls) {
+      files = { cert: join(dir, 'registry.crt'), key: join(dir, 'registry.key') }
+      writeFileSync(files.cert, options.tls.certPem)
+      writeFileSync(files.key, options.tls.keyPem, { mode: 0o600 })
+      if (options.user) {
+        files.htpasswd = join(dir, 'htpasswd')
+        writeFileSync(files.htpasswd, await run('htpasswd', ['-Bbn', options.user.username, options.user.password]))
+      }
+    } else if (options.user) {
+      throw new Error('a registry with a user needs TLS: Distribution sends credentials over HTTPS only')
+    }
+    writeFileSync(config, registryConfig(host, join(dir, 'data'), files))
     const daemon = start('docker-registry', ['serve', config])
     let exitCode: number | null | undefined
     daemon.exited.then((code) => (exitCode = code))
+    const url = `${options.tls ? 'https' : 'http'}://${host}`
     try {
-      await waitFor(async () => exitCode !== undefined || answersV2(`http://${host}`), 20_000, () => `docker-registry to answer on ${host}`)
+      await waitFor(async () => exitCode !== undefined || answersV2(url, options.tls?.certPem), 20_000, () => `docker-registry to answer on ${host}`)
       if (exitCode !== undefined) throw new Error(`docker-registry exited with ${exitCode} before answering on ${host}`)
     } catch (err) {
       await daemon.stop(1000)
