@@ -58,39 +58,8 @@ const fn = (name, answer, replicas = 1) => ({
 /** The baseline: what Kubernetes alone takes to run the same runtime image with the handler mounted. */
 async function plainDeployment() {
   const image = `${cluster.platformRegistry}/kless/runtime-${RUNTIME}:${testkit.platformVersion()}`
-  const labels = { app: 'baseline' }
   const started = Date.now()
-  await apply({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'baseline', namespace: NAMESPACE }, data: { 'handler.js': "module.exports = { main: () => 'BASELINE' }\n", 'package.json': '{}' } },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'baseline', namespace: NAMESPACE },
-        spec: {
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              containers: [
-                {
-                  name: 'function',
-                  image,
-                  env: [{ name: 'MOD_NAME', value: 'handler' }, { name: 'FUNC_HANDLER', value: 'main' }],
-                  readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
-                  volumeMounts: [{ name: 'source', mountPath: '/kubeless' }],
-                },
-              ],
-              volumes: [{ name: 'source', configMap: { name: 'baseline' } }],
-            },
-          },
-        },
-      },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'baseline', namespace: NAMESPACE }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
-    ],
-  })
+  await apply(testkit.handlerWorkload({ name: 'baseline', namespace: NAMESPACE, image, handler: "module.exports = { main: () => 'BASELINE' }\n" }))
   await until200('baseline', 80, 'BASELINE')
   return seconds(started)
 }

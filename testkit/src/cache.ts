@@ -1,3 +1,4 @@
+import { createHash } from 'crypto'
 import { mkdirSync } from 'fs'
 import { homedir } from 'os'
 import { join } from 'path'
@@ -27,4 +28,11 @@ export function assertBuildAllowed(what: string): void {
   if (process.env.KLESS_CACHE_READ_ONLY === '1') {
     throw new Error(`${what} is not in the kless cache (${cacheRoot()}); npm test's bootstrap prepares it: run \`node scripts/bootstrap.mjs\``)
   }
+}
+
+/** A short key for a cache entry: the sha256 of its inputs, in order, cut to 16 hex digits. */
+export function cacheKey(...parts: Array<string | Buffer>): string {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return hash.digest('hex').slice(0, 16)
 }

@@ -1,10 +1,9 @@
 import { execFile } from 'child_process'
-import { createHash } from 'crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs'
 import { join, relative } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
-import { assertBuildAllowed, cacheDir } from './cache'
+import { assertBuildAllowed, cacheDir, cacheKey } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
@@ -116,12 +115,6 @@ function filesUnder(dir: string): string[] {
     })
 }
 
-function digest(parts: Array<string | Buffer>): string {
-  const hash = createHash('sha256')
-  for (const part of parts) hash.update(part)
-  return hash.digest('hex').slice(0, 16)
-}
-
 /**
  * Layout: node-runtime/<runtime>-<deps hash>/node_modules holds the pinned dependencies (installed once),
  * and node-runtime/<runtime>-<deps hash>/host-<build hash>/ the compiled host, which finds them by Node's
@@ -131,7 +124,7 @@ async function stageHost(runtime: NodeRuntimeName): Promise<string> {
   await buildHost()
   const versionDir = join(repoRoot, 'runtimes', runtime)
   const manifests = ['package.json', 'package-lock.json'].filter((name) => existsSync(join(versionDir, name)))
-  const depsDir = cacheDir('node-runtime', `${runtime}-${digest(manifests.map((name) => readFileSync(join(versionDir, name))))}`)
+  const depsDir = cacheDir('node-runtime', `${runtime}-${cacheKey(...manifests.map((name) => readFileSync(join(versionDir, name))))}`)
   const depsReady = join(depsDir, '.installed')
   if (!existsSync(depsReady)) {
     await withLock(join(depsDir, '.lock'), async () => {
@@ -148,7 +141,7 @@ async function stageHost(runtime: NodeRuntimeName): Promise<string> {
 
   const distDir = join(hostDir, 'dist')
   const distFiles = filesUnder(distDir).filter((file) => file.endsWith('.js'))
-  const buildDir = join(depsDir, `host-${digest(distFiles.flatMap((file) => [relative(distDir, file), readFileSync(file)]))}`)
+  const buildDir = join(depsDir, `host-${cacheKey(...distFiles.flatMap((file) => [relative(distDir, file), readFileSync(file)]))}`)
   const entry = join(buildDir, 'main.js')
   if (!existsSync(entry)) {
     await withLock(`${buildDir}.lock`, async () => {

@@ -1,11 +1,10 @@
 import { execFile } from 'child_process'
-import { createHash } from 'crypto'
 import { existsSync, readFileSync, writeFileSync } from 'fs'
 import { homedir } from 'os'
 import { join } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
-import { assertBuildAllowed, cacheDir } from './cache'
+import { assertBuildAllowed, cacheDir, cacheKey } from './cache'
 import { withLock } from './lock'
 
 const run = promisify(execFile)
@@ -31,12 +30,6 @@ export interface PythonRuntime {
 
 const repoRoot = join(__dirname, '..', '..')
 const hostEntry = join(repoRoot, 'runtimes', 'python-host', 'kless.py')
-
-function digest(parts: Array<string | Buffer>): string {
-  const hash = createHash('sha256')
-  for (const part of parts) hash.update(part)
-  return hash.digest('hex').slice(0, 16)
-}
 
 /**
  * The CPython `version` (exact, e.g. `3.8.18`) from pyenv: `$PYENV_ROOT/versions/<version>/bin/python`, default
@@ -82,7 +75,7 @@ export async function preparePythonRuntime(runtime: PythonRuntimeName): Promise<
   const version = PYTHON_VERSIONS[runtime]
   const interpreter = pythonInterpreter(version)
   const requirementsFile = join(repoRoot, 'runtimes', runtime, 'requirements.txt')
-  const dir = cacheDir('python-runtime', `${runtime}-${interpreter.version}-${digest([readFileSync(requirementsFile)])}`)
+  const dir = cacheDir('python-runtime', `${runtime}-${interpreter.version}-${cacheKey(readFileSync(requirementsFile))}`)
   const python = await venvWith(dir, interpreter.path, ['-r', requirementsFile])
   return {
     python,
@@ -102,7 +95,7 @@ export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: str
   // The function folder itself is not put on PYTHONPATH: the host appends it to sys.path, after the standard
   // library, so a function file cannot shadow a module the host needs.
   if (!listed) return {}
-  const target = cacheDir('python-function-deps', `${runtime.version}-${digest([readFileSync(requirementsFile)])}`)
+  const target = cacheDir('python-function-deps', `${runtime.version}-${cacheKey(readFileSync(requirementsFile))}`)
   const ready = join(target, '.installed')
   if (!existsSync(ready)) {
     await withLock(`${target}.lock`, async () => {

@@ -2,7 +2,7 @@ import { spawn } from 'child_process'
 import { request } from 'https'
 import { get } from 'http'
 import t from 'tap'
-import { Cluster, nodeSysctls, realNodeLeftovers, startCluster } from '../src/cluster'
+import { Cluster, handlerWorkload, nodeSysctls, realNodeLeftovers, startCluster } from '../src/cluster'
 import { waitFor } from '../src/process'
 
 /*
@@ -23,56 +23,6 @@ function httpText(url: string): Promise<{ status: number; body: string }> {
     req.setTimeout(3000, () => req.destroy(new Error(`GET ${url} timed out`)))
     req.on('error', reject)
   })
-}
-
-/** A restricted Function-like workload: the runtime image, the handler from a ConfigMap at /kubeless, a Service. */
-function helloWorkload(name: string, image: string): object {
-  const labels = { app: name }
-  return {
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { 'handler.js': HANDLER, 'package.json': '{}' } },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name, labels },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: labels },
-          template: {
-            metadata: { labels },
-            spec: {
-              automountServiceAccountToken: false,
-              securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-              containers: [
-                {
-                  name: 'function',
-                  image,
-                  imagePullPolicy: 'Never',
-                  env: [
-                    { name: 'MOD_NAME', value: 'handler' },
-                    { name: 'FUNC_HANDLER', value: 'main' },
-                  ],
-                  readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
-                  securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                  volumeMounts: [
-                    { name: 'source', mountPath: '/kubeless', readOnly: true },
-                    { name: 'tmp', mountPath: '/tmp' },
-                  ],
-                },
-              ],
-              volumes: [
-                { name: 'source', configMap: { name } },
-                { name: 'tmp', emptyDir: {} },
-              ],
-            },
-          },
-        },
-      },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
-    ],
-  }
 }
 
 /** What the node left behind once `ms` have passed or nothing is left (the reaper notices a stop within a second). */
@@ -126,7 +76,7 @@ t.test('a real node runs pods', async (t) => {
     const namespace = await cluster.createNamespace('real-node')
     t.teardown(() => cluster.deleteNamespace(namespace))
     const image = await cluster.loadImage(RUNTIME_IMAGE)
-    await cluster.kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(helloWorkload('hello', image)))
+    await cluster.kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(handlerWorkload({ name: 'hello', image, handler: HANDLER })))
     await waitForReady(cluster, namespace, 'hello')
     const pod = JSON.parse(await kubectl('get', 'pods', '-n', namespace, '-l', 'app=hello', '-o', 'json')).items[0]
     const byPod = await httpText(`http://${pod.status.podIP}:8080/`)

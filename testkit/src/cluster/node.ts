@@ -13,6 +13,7 @@ import { registryConfig } from '../images/registry'
 import { run } from '../images/run'
 import { withLock } from '../lock'
 import { NodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
+import { oneReplicaDeployment } from './workload'
 
 export const NODE_NAME = 'kless-node'
 /** The node's address: the gateway of its pod bridge, which the node creates, since a node IP cannot be loopback. */
@@ -363,42 +364,30 @@ export function corednsManifests(): object[] {
       subjects: [{ kind: 'ServiceAccount', ...metadata }],
     },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { Corefile: corefile } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { ...metadata, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: 'coredns',
-            dnsPolicy: 'Default',
-            priorityClassName: 'system-cluster-critical',
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-            containers: [
-              {
-                name: 'coredns',
-                image: COREDNS_IMAGE,
-                imagePullPolicy: 'Never',
-                command: ['/coredns', '-conf', '/etc/coredns/Corefile'],
-                ports: [
-                  { name: 'dns', containerPort: 1053, protocol: 'UDP' },
-                  { name: 'dns-tcp', containerPort: 1053, protocol: 'TCP' },
-                ],
-                readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 2 },
-                livenessProbe: { httpGet: { path: '/health', port: 8080 }, periodSeconds: 10 },
-                resources: { requests: { cpu: '50m', memory: '40Mi' }, limits: { memory: '170Mi' } },
-                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-                volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
-              },
-            ],
-            volumes: [{ name: 'config', configMap: { name: 'coredns' } }],
-          },
+    oneReplicaDeployment(metadata, labels, {
+      serviceAccountName: 'coredns',
+      dnsPolicy: 'Default',
+      priorityClassName: 'system-cluster-critical',
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'coredns',
+          image: COREDNS_IMAGE,
+          imagePullPolicy: 'Never',
+          command: ['/coredns', '-conf', '/etc/coredns/Corefile'],
+          ports: [
+            { name: 'dns', containerPort: 1053, protocol: 'UDP' },
+            { name: 'dns-tcp', containerPort: 1053, protocol: 'TCP' },
+          ],
+          readinessProbe: { httpGet: { path: '/ready', port: 8181 }, periodSeconds: 2 },
+          livenessProbe: { httpGet: { path: '/health', port: 8080 }, periodSeconds: 10 },
+          resources: { requests: { cpu: '50m', memory: '40Mi' }, limits: { memory: '170Mi' } },
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [{ name: 'config', mountPath: '/etc/coredns', readOnly: true }],
         },
-      },
-    },
+      ],
+      volumes: [{ name: 'config', configMap: { name: 'coredns' } }],
+    }),
     {
       apiVersion: 'v1',
       kind: 'Service',

@@ -1,8 +1,7 @@
-import { createHash } from 'crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs'
 import { homedir } from 'os'
 import { dirname, join } from 'path'
-import { cacheDir } from '../cache'
+import { cacheDir, cacheKey } from '../cache'
 import { withLock } from '../lock'
 import { nodeBinary } from '../node-runtime'
 import { Buildah } from './buildah'
@@ -25,9 +24,7 @@ const MINBASE_INCLUDES = [
 /** The npm release each upstream Node image bundles, by Node major version. */
 const BUNDLED_NPM: Record<string, string> = { '10': '6.14.12', '12': '6.14.16', '20': '10.8.2', '22': '10.9.4' }
 
-function digest(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16)
-}
+const digest = (...parts: string[]) => cacheKey(parts.join('\0'))
 
 /** The Debian mirror this machine's apt already uses (read at run time; no mirror is written into the repository). */
 function aptMirror(): string {

@@ -1,0 +1,59 @@
+/**
+ * A runtime image serving a handler from a ConfigMap, with no build: what Kubernetes alone does with a kless runtime.
+ * The real node's test runs it restricted as a Function pod is; the end-to-end benchmark uses it as its baseline.
+ */
+export interface HandlerWorkload {
+  name: string
+  namespace?: string
+  /** An image reference the node can pull, or has (`cluster.loadImage`). */
+  image: string
+  /** handler.js, exporting main. */
+  handler: string
+}
+
+/** A one-replica Deployment of `podSpec`, its pods labelled and selected by `labels`. */
+export function oneReplicaDeployment(metadata: { name: string; namespace?: string }, labels: Record<string, string>, podSpec: object): object {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { ...metadata, labels },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec } },
+  }
+}
+
+export function handlerWorkload({ name, namespace, image, handler }: HandlerWorkload): object {
+  const labels = { app: name }
+  const metadata = { name, ...(namespace ? { namespace } : {}) }
+  return {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { 'handler.js': handler, 'package.json': '{}' } },
+      oneReplicaDeployment(metadata, labels, {
+        automountServiceAccountToken: false,
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+        containers: [
+          {
+            name: 'function',
+            image,
+            env: [
+              { name: 'MOD_NAME', value: 'handler' },
+              { name: 'FUNC_HANDLER', value: 'main' },
+            ],
+            readinessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 1 },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            volumeMounts: [
+              { name: 'source', mountPath: '/kubeless', readOnly: true },
+              { name: 'tmp', mountPath: '/tmp' },
+            ],
+          },
+        ],
+        volumes: [
+          { name: 'source', configMap: { name } },
+          { name: 'tmp', emptyDir: {} },
+        ],
+      }),
+      { apiVersion: 'v1', kind: 'Service', metadata: { ...metadata, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    ],
+  }
+}
