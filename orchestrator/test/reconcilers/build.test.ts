@@ -76,6 +76,27 @@ t.test('build', async (t) => {
           stop: { requeueAfterMs: 300_000 },
         },
       },
+      {
+        name: "failed in pip: pip's two ERROR lines and kaniko's last line",
+        observed: {
+          ...none,
+          job: withStatus({ failed: 1 }),
+          pods: [
+            failedPod(
+              [
+                'ERROR: Could not find a version that satisfies the requirement nope==9.9 (from versions: none)',
+                'ERROR: No matching distribution found for nope==9.9',
+                'time="2026-12-02T01:28:33Z" level=error msg="error building image: error building stage: failed to execute command: waiting for process to exit: exit status 1"',
+              ].join('\n'),
+            ),
+          ],
+        },
+        want: {
+          conditions: ['BuildReady False JobFailed'],
+          messages: [/failed: ERROR: Could not find a version .*nope==9\.9.* \/ ERROR: No matching distribution found for nope==9\.9 \/ error building image: .*; Function/],
+          stop: { requeueAfterMs: 300_000 },
+        },
+      },
       { name: 'finished: JobFinished and the pass goes on', observed: { ...none, job: withStatus({ succeeded: 1 }) }, want: { writes: [], conditions: ['BuildReady True JobFinished'] } },
       {
         name: 'finished, with labels beyond the wanted ones: left as they are',
