@@ -25,7 +25,7 @@ async function serve(config: HostConfig): Promise<void> {
   process.on('unhandledRejection', (reason) => console.error(`Function left a rejected promise unhandled: ${errorText(reason)}`))
 
   const timeoutMs = config.timeoutSeconds * 1000
-  const watchdog = SyncWatchdog.start(timeoutMs, rawFailure(CATALOGUE.functionTimedOut), exit)
+  const watchdog = SyncWatchdog.start(timeoutMs, rawFailure(CATALOGUE.functionTimedOut))
   if (!watchdog) console.error('Worker threads are unavailable: synchronous busy loops will not be stopped by FUNC_TIMEOUT')
   const exporter = config.otlpEndpoint ? new OtlpExporter(config.otlpEndpoint, config.serviceName) : undefined
   const loaded = await loadFunction(config)

@@ -17,29 +17,25 @@ export class SyncWatchdog {
   private readonly slots: Int32Array
   private readonly started: Float64Array
 
-  private constructor(timeoutMs: number, response: string, exit: (code: number) => never) {
+  private constructor(timeoutMs: number, response: string) {
     const shared = new SharedArrayBuffer(16)
     this.slots = new Int32Array(shared, 0, 2)
     this.started = new Float64Array(shared, 8, 1)
-    const worker = new Worker(WATCHER, { eval: true, workerData: { shared, timeoutMs, response } })
-    // The watcher stopped a runaway call through the inspector (see WATCHER): the event loop is back, so exit here.
-    worker.on('message', () => exit(1))
-    worker.unref()
+    new Worker(WATCHER, { eval: true, workerData: { shared, timeoutMs, response } }).unref()
   }
 
   /**
-   * `response` is the raw HTTP answer for a call that ran too long; `exit` is the real process.exit (functions get a
-   * guarded one). Undefined where worker threads are
-   * unavailable (Node 10 without --experimental-worker).
+   * `response` is the raw HTTP answer for a call that ran too long. Undefined where worker threads are unavailable
+   * (Node 10 without --experimental-worker).
    */
-  static start(timeoutMs: number, response: string, exit: (code: number) => never): SyncWatchdog | undefined {
+  static start(timeoutMs: number, response: string): SyncWatchdog | undefined {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional: Node 10 may lack the module
       Worker = (require('worker_threads') as typeof WorkerThreads).Worker
     } catch {
       return undefined
     }
-    return new SyncWatchdog(timeoutMs, response, exit)
+    return new SyncWatchdog(timeoutMs, response)
   }
 
   /** `fd` is the request socket's descriptor, or -1 when it is unknown (the process is still stopped). */
@@ -68,15 +64,14 @@ for (;;) {
     if (fd > 0) try { writeSync(fd, response) } catch (err) { /* the client is gone */ }
     writeSync(2, 'CRITICAL: the function ran synchronously for more than ' + timeoutMs / 1000 + ' s (FUNC_TIMEOUT); exiting so the runtime restarts\\n')
     // In a container the host is PID 1, and the kernel drops every signal sent to a namespace's init from inside
-    // it, SIGKILL included. The inspector can stop the main thread's JavaScript instead (Node 12.11+): Node 20 and
-    // 22 then end the process themselves; Node 12 returns to its event loop, which exits on the message.
+    // it, SIGKILL included. The inspector runs an expression on the main thread instead, whether its loop is still
+    // busy or has just ended (Node 12.11+): the raw exit binding, since functions get a guarded process.exit.
     if (process.pid === 1) {
       try {
         const { Session } = require('inspector')
         const session = new Session()
         session.connectToMainThread()
-        session.post('Runtime.terminateExecution')
-        require('worker_threads').parentPort.postMessage('exit')
+        session.post('Runtime.evaluate', { expression: 'process.reallyExit(1)' })
         for (;;) Atomics.wait(slots, ${SLEEP}, 0)
       } catch (err) { /* Node 10 has no inspector for workers: nothing stops a busy init but the kubelet */ }
     }
