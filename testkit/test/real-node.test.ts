@@ -2,7 +2,7 @@ import { spawn } from 'child_process'
 import { request } from 'https'
 import { get } from 'http'
 import t from 'tap'
-import { Cluster, handlerWorkload, nodeSysctls, realNodeLeftovers, startCluster } from '../src/cluster'
+import { Cluster, handlerWorkload, realNodeLeftovers, startCluster, withoutNewRealNode } from '../src/cluster'
 import { waitFor } from '../src/process'
 
 /*
@@ -43,7 +43,6 @@ async function waitForReady(cluster: Cluster, namespace: string, name: string): 
 }
 
 t.test('a real node runs pods', async (t) => {
-  const sysctlsBefore = await nodeSysctls()
   const startedAt = Date.now()
   const cluster = await startCluster({ node: 'real', log: (line) => t.comment(line) })
   t.comment(`cluster with a real node started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`)
@@ -96,19 +95,25 @@ t.test('a real node runs pods', async (t) => {
 
   t.test('stopping the cluster leaves nothing behind', async (t) => {
     stopped = true
-    const stopping = Date.now()
-    await cluster.stop()
-    t.comment(`stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s`)
-    t.same(await leftoversWithin(cluster.dir, sysctlsBefore, 5_000), [])
+    // Another test file waiting for the machine's real node would start its own at once and look like leftovers.
+    const leftovers = await withoutNewRealNode(async () => {
+      const stopping = Date.now()
+      await cluster.stop()
+      t.comment(`stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s`)
+      return leftoversWithin(cluster.dir, cluster.sysctlsBefore, 5_000)
+    })
+    t.same(leftovers, [])
   })
 })
 
 t.test('when the process that owns a real node dies, its reaper leaves nothing behind', async (t) => {
-  const sysctlsBefore = await nodeSysctls()
   // The owner dies by SIGKILL, with no chance to clean up: the reaper must, as after a killed test run.
   const owner = spawn('sleep', ['600'], { stdio: 'ignore' })
   const cluster = await startCluster({ node: 'real', installCrds: false, ownerPid: owner.pid })
   t.match(await cluster.kubectl(['get', 'nodes', '--no-headers']), /^kless-node\s+Ready/)
-  owner.kill('SIGKILL')
-  t.same(await leftoversWithin(cluster.dir, sysctlsBefore, 60_000), [])
+  const leftovers = await withoutNewRealNode(async () => {
+    owner.kill('SIGKILL')
+    return leftoversWithin(cluster.dir, cluster.sysctlsBefore, 60_000)
+  })
+  t.same(leftovers, [])
 })

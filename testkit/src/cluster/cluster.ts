@@ -65,6 +65,8 @@ interface ClusterState {
   components: Partial<Record<ComponentName, Component>>
   realNode: boolean
   node?: RealNodeLayout
+  /** A real node's sysctls as they were when it took the machine; its cleanup restores them. */
+  sysctlsBefore?: Record<string, string>
 }
 
 /** Dependencies first; every component retries until the ones it needs answer. */
@@ -157,13 +159,14 @@ export class Cluster {
     mkdirSync(join(dir, 'logs'))
     if (ownerPid) startReaper(dir, ownerPid)
     let cluster: Cluster | undefined
+    let sysctlsBefore: Record<string, string> | undefined
     try {
       if (realNode) {
         await claimMachine(dir, log)
         writeFileSync(join(dir, CLEANUP), cleanupScript(dir))
-        await prepareHost(dir)
+        sysctlsBefore = await prepareHost(dir)
       }
-      cluster = await launch(dir, binaries, realNode)
+      cluster = await launch(dir, binaries, realNode, sysctlsBefore)
       await cluster.waitUntilServing()
       if (realNode) await cluster.startRealNode(log)
       await cluster.addNodes(nodes)
@@ -312,6 +315,11 @@ export class Cluster {
     return importImage(this.state.node, buildah, ref)
   }
 
+  /** The sysctls as the real node found them (what stopping it must restore); empty without a real node. */
+  get sysctlsBefore(): Record<string, string> {
+    return this.state.sysctlsBefore ?? {}
+  }
+
   /** Makes the real node's containerd trust a registry (plain HTTP, or HTTPS with a certificate signed by `caPem`). */
   trustRegistry(host: string, caPem?: string): void {
     if (!this.state.node) throw new Error('only a cluster with a real node pulls images')
@@ -455,7 +463,7 @@ function writeKubeconfig(path: string, server: string, ca: string, cert: string,
 }
 
 /** Generates certificates and a kubeconfig, then starts the components in order. */
-async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean): Promise<Cluster> {
+async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean, sysctlsBefore?: Record<string, string>): Promise<Cluster> {
   const pki = join(dir, 'pki')
   mkdirSync(pki)
   const file = (name: string, content: string) => {
@@ -558,7 +566,7 @@ async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean)
     kwok: binaries.kwok,
   }
   const components: ClusterState['components'] = {}
-  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components, realNode }
+  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components, realNode, sysctlsBefore }
   // The reaper reads the pid list, so it is written after every start.
   for (const name of START_ORDER) {
     components[name] = spawnComponent(dir, name, commands[name], args[name])

@@ -1,6 +1,6 @@
 export { clusterBinaries, ClusterBinaries, nodeBinaries, NodeBinaries, pinnedVersions } from './binaries'
 export { Cluster, ClusterOptions, CRDS_DIR, startCluster } from './cluster'
-export { CLUSTER_DNS_IP, NODE_IP, NODE_NAME, nodeSysctls, realNodeLeftovers } from './node'
+export { CLUSTER_DNS_IP, NODE_IP, NODE_NAME, realNodeLeftovers, withoutNewRealNode } from './node'
 export { GIT_POLL_SECONDS, helm, installPlatform, Platform, SYSTEM_NAMESPACE } from './platform'
 export { CertificateAuthority, Certificate, CertificateRequest, generateKeyPair } from './pki'
 export { SharedClusterOptions, useSharedCluster } from './shared'

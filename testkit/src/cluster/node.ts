@@ -104,20 +104,29 @@ export async function claimMachine(clusterDir: string, log: (line: string) => vo
   }
 }
 
-/** Sysctls, the pod bridge with the node's address, and the cgroup parent; undone by the cleanup script. */
-export async function prepareHost(clusterDir: string): Promise<void> {
+/**
+ * Runs `work` while no other cluster can take this machine's real node, so what a stopped node left behind can be
+ * checked before the next one (another test file waiting for the machine) starts.
+ */
+export function withoutNewRealNode<T>(work: () => Promise<T>): Promise<T> {
+  return withLock(`${CLAIM}.lock`, work)
+}
+
+/**
+ * Sysctls, the pod bridge with the node's address, and the cgroup parent; undone by the cleanup script. Returns the
+ * sysctls as they were, which the cleanup restores.
+ */
+export async function prepareHost(clusterDir: string): Promise<Record<string, string>> {
   const dir = join(clusterDir, 'node')
   mkdirSync(dir, { recursive: true })
-  const saved: string[] = []
-  for (const [key, value] of Object.entries(SYSCTLS)) {
-    saved.push(`${key}=${(await run('sysctl', ['-n', key])).trim()}`)
-    await run('sysctl', ['-q', '-w', `${key}=${value}`])
-  }
-  writeFileSync(join(dir, 'sysctl.saved'), saved.join('\n') + '\n')
+  const before = await nodeSysctls()
+  for (const [key, value] of Object.entries(SYSCTLS)) await run('sysctl', ['-q', '-w', `${key}=${value}`])
+  writeFileSync(join(dir, 'sysctl.saved'), Object.entries(before).map(([key, value]) => `${key}=${value}`).join('\n') + '\n')
   await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge'])
   await run('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE])
   await run('ip', ['link', 'set', BRIDGE, 'up'])
   for (const hierarchy of await cgroupHierarchies()) mkdirSync(join(hierarchy, CGROUP_ROOT), { recursive: true })
+  return before
 }
 
 async function cgroupHierarchies(): Promise<string[]> {
@@ -320,8 +329,8 @@ export async function realNodeLeftovers(clusterDir: string, sysctlsBefore: Recor
   return found
 }
 
-/** The sysctls a real node changes, with their current values (for realNodeLeftovers). */
-export async function nodeSysctls(): Promise<Record<string, string>> {
+/** The sysctls a real node changes, with their current values. */
+async function nodeSysctls(): Promise<Record<string, string>> {
   const values: Record<string, string> = {}
   for (const key of Object.keys(SYSCTLS)) values[key] = (await run('sysctl', ['-n', key])).trim()
   return values
