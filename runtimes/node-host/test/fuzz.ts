@@ -225,13 +225,15 @@ export const FUZZ_SEED = Number(process.env.KLESS_FUZZ_SEED) || Date.now() % 100
 /**
  * Sends batches of random requests to a running host serving a function that answers `ok`, and checks every
  * answer against the host's catalogue; after each batch /healthz and a normal call must answer, and RSS must
- * stay flat (after the first batches have warmed the heap).
+ * stay flat over the second half of the batches. The heap still grows into its new-space sizes over the first ones
+ * (by 40 MB or more on a loaded machine with Node 22), so a leak is what keeps growing after that.
  */
 export async function fuzzHost(t: Test, host: { url: string; pid: number }, catalogue: CatalogueEntry[]): Promise<void> {
   const port = Number(new URL(host.url).port)
   const r = random(FUZZ_SEED)
   const breaches: string[] = []
   let warm = 0
+  const half = Math.floor(BATCHES / 2)
   for (let batch = 0; batch < BATCHES; batch++) {
     const cases = Array.from({ length: PER_BATCH }, () => rawCase(r))
     const answers = await Promise.all(cases.map((c) => sendRaw(port, c.bytes)))
@@ -241,9 +243,9 @@ export async function fuzzHost(t: Test, host: { url: string; pid: number }, cata
     })
     t.equal((await fetch(`${host.url}/healthz`)).status, 200, `/healthz after batch ${batch}`)
     t.equal(await (await fetch(`${host.url}/`)).text(), 'ok', `a normal call after batch ${batch}`)
-    if (batch === 1) warm = rssMb(host.pid)
+    if (batch === half) warm = rssMb(host.pid)
   }
   t.same(breaches.slice(0, 10), [], `${breaches.length} of ${BATCHES * PER_BATCH} answers broke the contract`)
   const grown = rssMb(host.pid) - warm
-  t.ok(grown < 25, `RSS grew ${grown.toFixed(1)} MB from batch 2 to batch ${BATCHES}`)
+  t.ok(grown < 25, `RSS grew ${grown.toFixed(1)} MB from batch ${half + 1} to batch ${BATCHES}`)
 }
