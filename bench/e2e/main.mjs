@@ -5,7 +5,6 @@
 // runtime image with the handler in a ConfigMap (no build), from `kubectl apply` to its first 200. Prints numbers.
 //   node bench/e2e/main.mjs        (root: the real node needs it)
 import { createRequire } from 'node:module'
-import { request } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -18,17 +17,8 @@ const DEPS = JSON.stringify({ name: 'bench', version: '1.0.0', dependencies: { l
 const source = (answer) => `const _ = require('lodash')\nmodule.exports = { main: () => _.toUpper('${answer}') }\n`
 const TARGETS = { warmFirst200: 20, sourceChange: 10 }
 
-const get = (url) =>
-  new Promise((resolve) => {
-    const req = request(url, { agent: false }, (res) => {
-      let body = ''
-      res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode, body }))
-    })
-    req.setTimeout(3000, () => req.destroy())
-    req.on('error', () => resolve({ status: 0, body: '' }))
-    req.end()
-  })
+/** A new connection per call; an error (the Service not there yet) is status 0. */
+const get = (url) => testkit.httpCall(url, { timeoutMs: 3000 }).catch(() => ({ status: 0, body: '' }))
 
 const { cluster, timings } = await testkit.installPlatform((line) => console.error(`# ${line}`))
 const kubectl = (...args) => cluster.kubectl(args)

@@ -1,8 +1,8 @@
 import { spawn } from 'child_process'
 import { request } from 'https'
-import { get } from 'http'
 import t from 'tap'
 import { Cluster, handlerWorkload, realNodeLeftovers, startCluster, withoutNewRealNode } from '../src/cluster'
+import { httpCall } from '../src/http'
 import { waitFor } from '../src/process'
 
 /*
@@ -12,18 +12,6 @@ import { waitFor } from '../src/process'
 
 const RUNTIME_IMAGE = 'kless/runtime-nodejs22:0.1.0'
 const HANDLER = "module.exports = { main: (event, context) => 'Hello from ' + process.env.HOSTNAME + ' as ' + process.getuid() }\n"
-
-function httpText(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, (res) => {
-      let body = ''
-      res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.setTimeout(3000, () => req.destroy(new Error(`GET ${url} timed out`)))
-    req.on('error', reject)
-  })
-}
 
 /** What the node left behind once `ms` have passed or nothing is left (the reaper notices a stop within a second). */
 async function leftoversWithin(dir: string, sysctlsBefore: Record<string, string>, ms: number): Promise<string[]> {
@@ -78,10 +66,10 @@ t.test('a real node runs pods', async (t) => {
     await cluster.kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify(handlerWorkload({ name: 'hello', image, handler: HANDLER })))
     await waitForReady(cluster, namespace, 'hello')
     const pod = JSON.parse(await kubectl('get', 'pods', '-n', namespace, '-l', 'app=hello', '-o', 'json')).items[0]
-    const byPod = await httpText(`http://${pod.status.podIP}:8080/`)
+    const byPod = await httpCall(`http://${pod.status.podIP}:8080/`, { timeoutMs: 3000 })
     t.same(byPod, { status: 200, body: `Hello from ${pod.metadata.name} as 1000` }, 'the handler runs as uid 1000')
     const service = JSON.parse(await kubectl('get', 'service', '-n', namespace, 'hello', '-o', 'json'))
-    t.same(await httpText(`http://${service.spec.clusterIP}/`), byPod, 'the ClusterIP answers from the host')
+    t.same(await httpCall(`http://${service.spec.clusterIP}/`, { timeoutMs: 3000 }), byPod, 'the ClusterIP answers from the host')
 
     const inPod = (script: string) => kubectl('exec', '-n', namespace, pod.metadata.name, '--', 'node', '-e', script)
     const byName = await inPod(

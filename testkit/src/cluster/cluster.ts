@@ -1,10 +1,9 @@
 import { execFile, spawn } from 'child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
-import { request as httpRequest } from 'http'
 import { request } from 'https'
 import { tmpdir } from 'os'
 import { join } from 'path'
-import { answersV2 } from '../images/registry'
+import { answersV2, holdsImage } from '../images/registry'
 import { run } from '../images/run'
 import { cacheDir } from '../cache'
 import { freePort, waitFor } from '../process'
@@ -63,7 +62,7 @@ interface ClusterState {
   kubectl: string
   /** In start order. */
   components: Partial<Record<ComponentName, Component>>
-  realNode: boolean
+  /** Set once a real node's daemons are configured. */
   node?: RealNodeLayout
   /** A real node's sysctls as they were when it took the machine; its cleanup restores them. */
   sysctlsBefore?: Record<string, string>
@@ -121,8 +120,6 @@ export class Cluster {
   readonly kubernetesVersion: string
   /** The kubectl built with the cluster, at the same version. */
   readonly kubectlPath: string
-  /** Whether pods really run here (a real node) or only pretend to (kwok). */
-  readonly realNode: boolean
   private readonly tls: { ca: string; cert: string; key: string }
 
   private constructor(private state: ClusterState) {
@@ -131,7 +128,6 @@ export class Cluster {
     this.kubeconfigPath = join(state.dir, 'kubeconfig')
     this.kubernetesVersion = state.kubernetesVersion
     this.kubectlPath = state.kubectl
-    this.realNode = state.realNode
     const pki = join(state.dir, 'pki')
     this.tls = {
       ca: readFileSync(join(pki, 'ca.crt'), 'utf8'),
@@ -309,6 +305,11 @@ export class Cluster {
     if (exited) throw new Error(`${exited} exited while waiting for ${what}\n${this.logTails()}`)
   }
 
+  /** Whether pods really run here (a real node) or only pretend to (kwok). */
+  get realNode(): boolean {
+    return this.state.node !== undefined
+  }
+
   /** Makes a buildah image available to the real node's pods under its docker.io name (pods then need no registry). */
   async loadImage(ref: string, buildah = new Buildah()): Promise<string> {
     if (!this.state.node) throw new Error('loadImage needs a cluster with a real node (startCluster({ node: "real" }))')
@@ -340,10 +341,8 @@ export class Cluster {
   async pushPlatformImages(buildah = new Buildah()): Promise<void> {
     for (const spec of platformImages()) {
       const image = await builtImage(buildah, spec.ref)
-      const marker = join(PUSHED_MARKERS(), `${spec.ref.replace(/[/:]/g, '_')}`)
-      const [name, tag] = spec.ref.split(':')
-      const held = await headStatus(`http://${this.platformRegistry}/v2/${name}/manifests/${tag}`)
-      if (held === 200 && existsSync(marker) && readFileSync(marker, 'utf8') === image.id) continue
+      const marker = join(cacheDir('platform-registry-pushed'), spec.ref.replace(/[/:]/g, '_'))
+      if (existsSync(marker) && readFileSync(marker, 'utf8') === image.id && (await holdsImage(`http://${this.platformRegistry}`, spec.ref))) continue
       await buildah.push(image.keyed, `docker://${this.platformRegistry}/${spec.ref}`)
       writeFileSync(marker, image.id)
     }
@@ -411,21 +410,6 @@ export class Cluster {
 
 interface NodeList {
   items: { status?: { conditions?: { type: string; status: string }[] } }[]
-}
-
-/** Which build of each platform image the platform registry's storage (in the cache) holds. */
-const PUSHED_MARKERS = () => cacheDir('platform-registry-pushed')
-
-function headStatus(url: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpRequest(url, { method: 'HEAD', headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json' } }, (res) => {
-      res.resume()
-      resolve(res.statusCode ?? 0)
-    })
-    req.setTimeout(5000, () => req.destroy())
-    req.on('error', () => resolve(0))
-    req.end()
-  })
 }
 
 /** Runs a real node's cleanup script, if it has one, and removes the folder. */
@@ -566,7 +550,7 @@ async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean,
     kwok: binaries.kwok,
   }
   const components: ClusterState['components'] = {}
-  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components, realNode, sysctlsBefore }
+  const state: ClusterState = { dir, server, kubernetesVersion: binaries.kubernetesVersion, kubectl: binaries.kubectl, components, sysctlsBefore }
   // The reaper reads the pid list, so it is written after every start.
   for (const name of START_ORDER) {
     components[name] = spawnComponent(dir, name, commands[name], args[name])

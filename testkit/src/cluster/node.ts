@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs'
 import { join } from 'path'
 import { Buildah } from '../images/buildah'
 import { cacheDir } from '../cache'
-import { imageArchive } from '../images/containerd'
+import { importInto } from '../images/containerd'
 import { registryConfig } from '../images/registry'
 import { run } from '../images/run'
 import { withLock } from '../lock'
@@ -18,9 +18,9 @@ import { oneReplicaDeployment } from './workload'
 export const NODE_NAME = 'kless-node'
 /** The node's address: the gateway of its pod bridge, which the node creates, since a node IP cannot be loopback. */
 export const NODE_IP = '10.244.0.1'
-export const POD_SUBNET = '10.244.0.0/24'
+const POD_SUBNET = '10.244.0.0/24'
 export const CLUSTER_DNS_IP = '10.96.0.10'
-export const CLUSTER_DOMAIN = 'cluster.local'
+const CLUSTER_DOMAIN = 'cluster.local'
 const BRIDGE = 'kless0'
 /** Parent of the node's pod cgroups in every hierarchy, so cleanup finds exactly the node's processes. */
 const CGROUP_ROOT = 'kless-node'
@@ -61,8 +61,13 @@ export interface RealNodeLayout {
 /** Where the chart's internal registry is pulled from by the node: its NodePort on localhost (values.yaml). */
 export const INTERNAL_REGISTRY_PULL_ADDRESS = 'localhost:32137'
 
+/** The node's own folder inside the cluster's: its configs, containerd's state, kubelet's root. */
+function nodeDir(clusterDir: string): string {
+  return join(clusterDir, 'node')
+}
+
 function layout(clusterDir: string, kubeconfig: string, ports: NodePorts): RealNodeLayout {
-  const dir = join(clusterDir, 'node')
+  const dir = nodeDir(clusterDir)
   return { dir, containerdSocket: join(dir, 'containerd.sock'), kubeconfig, platformRegistry: `${NODE_IP}:${ports.platformRegistry}` }
 }
 
@@ -70,7 +75,7 @@ function layout(clusterDir: string, kubeconfig: string, ports: NodePorts): RealN
 export function cleanupScript(clusterDir: string): string {
   const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`
   return [
-    [CLEANUP_SCRIPT, join(clusterDir, 'node'), BRIDGE, CGROUP_ROOT].map(quote).join(' '),
+    [CLEANUP_SCRIPT, nodeDir(clusterDir), BRIDGE, CGROUP_ROOT].map(quote).join(' '),
     `[ "$(cat ${CLAIM} 2>/dev/null)" = ${quote(clusterDir)} ] && rm -f ${CLAIM}`,
     'exit 0',
     '',
@@ -87,18 +92,19 @@ export async function claimMachine(clusterDir: string, log: (line: string) => vo
   const deadline = Date.now() + CLAIM_WAIT_MS
   let waiting = false
   for (;;) {
-    const claimed = await withLock(`${CLAIM}.lock`, async () => {
-      const holder = existsSync(CLAIM) ? readFileSync(CLAIM, 'utf8').trim() : ''
-      if (holder && existsSync(holder)) return false
-      if (holder) await run('sh', ['-c', cleanupScript(holder)])
+    // The cluster holding the node, if it still runs; otherwise the machine is claimed for `clusterDir`.
+    const holder = await withLock(`${CLAIM}.lock`, async () => {
+      const previous = existsSync(CLAIM) ? readFileSync(CLAIM, 'utf8').trim() : ''
+      if (previous && existsSync(previous)) return previous
+      if (previous) await run('sh', ['-c', cleanupScript(previous)])
       writeFileSync(CLAIM, `${clusterDir}\n`)
-      return true
+      return undefined
     })
-    if (claimed) return
+    if (!holder) return
     if (Date.now() > deadline) {
-      throw new Error(`this machine's real node still belongs to the cluster in ${readFileSync(CLAIM, 'utf8').trim()} after ${CLAIM_WAIT_MS / 60_000} min; one machine holds one real node (its bridge, addresses and iptables chains are machine-wide)`)
+      throw new Error(`this machine's real node still belongs to the cluster in ${holder} after ${CLAIM_WAIT_MS / 60_000} min; one machine holds one real node (its bridge, addresses and iptables chains are machine-wide)`)
     }
-    if (!waiting) log(`waiting for the cluster in ${readFileSync(CLAIM, 'utf8').trim()} to give this machine's real node back`)
+    if (!waiting) log(`waiting for the cluster in ${holder} to give this machine's real node back`)
     waiting = true
     await new Promise((resolve) => setTimeout(resolve, 1000))
   }
@@ -117,7 +123,7 @@ export function withoutNewRealNode<T>(work: () => Promise<T>): Promise<T> {
  * sysctls as they were, which the cleanup restores.
  */
 export async function prepareHost(clusterDir: string): Promise<Record<string, string>> {
-  const dir = join(clusterDir, 'node')
+  const dir = nodeDir(clusterDir)
   mkdirSync(dir, { recursive: true })
   const before = await nodeSysctls()
   for (const [key, value] of Object.entries(SYSCTLS)) await run('sysctl', ['-q', '-w', `${key}=${value}`])
@@ -125,11 +131,11 @@ export async function prepareHost(clusterDir: string): Promise<Record<string, st
   await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge'])
   await run('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE])
   await run('ip', ['link', 'set', BRIDGE, 'up'])
-  for (const hierarchy of await cgroupHierarchies()) mkdirSync(join(hierarchy, CGROUP_ROOT), { recursive: true })
+  for (const hierarchy of cgroupHierarchies()) mkdirSync(join(hierarchy, CGROUP_ROOT), { recursive: true })
   return before
 }
 
-async function cgroupHierarchies(): Promise<string[]> {
+function cgroupHierarchies(): string[] {
   return readFileSync('/proc/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' '))
@@ -290,14 +296,9 @@ export function writeNodeConfigs(clusterDir: string, kubeconfig: string, binarie
   }
 }
 
-function nodeCtr(node: RealNodeLayout, args: string[]): Promise<string> {
-  return run('ctr', ['--address', node.containerdSocket, '--namespace', CONTAINERD_NAMESPACE, ...args])
-}
-
 /** Makes a buildah image available to the node's pods under `name`, as if pulled (pods use imagePullPolicy IfNotPresent or Never). */
-export async function importImage(node: RealNodeLayout, buildah: Buildah, ref: string, name = `docker.io/${ref.replace(/^localhost\//, '')}`): Promise<string> {
-  if (!(await nodeCtr(node, ['images', 'ls', '-q'])).split('\n').includes(name)) await nodeCtr(node, ['images', 'import', await imageArchive(buildah, ref, name)])
-  return name
+export function importImage(node: RealNodeLayout, buildah: Buildah, ref: string, name?: string): Promise<string> {
+  return importInto((args) => run('ctr', ['--address', node.containerdSocket, '--namespace', CONTAINERD_NAMESPACE, ...args]), buildah, ref, name)
 }
 
 /** Builds the sandbox and CoreDNS images from their binaries and imports them into the node's containerd. */
@@ -321,10 +322,8 @@ export async function realNodeLeftovers(clusterDir: string, sysctlsBefore: Recor
   add('mount', await sh(`grep ' ${clusterDir}' /proc/mounts || true`))
   add('cgroup', await sh(`ls -d /sys/fs/cgroup/*/${CGROUP_ROOT} 2>/dev/null || true`))
   if (existsSync(CLAIM) && readFileSync(CLAIM, 'utf8').trim() === clusterDir) found.push(`claim: ${CLAIM}`)
-  for (const [key, before] of Object.entries(sysctlsBefore)) {
-    const now = (await run('sysctl', ['-n', key])).trim()
-    if (now !== before) found.push(`sysctl: ${key} is ${now}, was ${before}`)
-  }
+  const now = await nodeSysctls()
+  for (const [key, before] of Object.entries(sysctlsBefore)) if (now[key] !== before) found.push(`sysctl: ${key} is ${now[key]}, was ${before}`)
   if (existsSync(clusterDir)) found.push(`folder: ${clusterDir}`)
   return found
 }

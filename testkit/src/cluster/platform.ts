@@ -25,7 +25,7 @@ export interface Platform {
 
 /** The internal registry's claim is bound to a volume in the node's folder, as an operator's local volume would back it. */
 function registryVolume(cluster: Cluster): object {
-  const path = join(cluster.dir, 'node', 'volumes', 'registry')
+  const path = join(cluster.dir, 'registry-volume')
   mkdirSync(path, { recursive: true })
   // Distribution runs as uid 1000; fsGroup does not reach a hostPath volume.
   chownSync(path, 1000, 1000)

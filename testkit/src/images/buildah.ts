@@ -2,7 +2,7 @@ import { createHash } from 'crypto'
 import { mkdirSync, readFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { basename, join } from 'path'
-import { cacheDir } from '../cache'
+import { cacheDir, cacheKey } from '../cache'
 import { run } from './run'
 
 /**
@@ -60,7 +60,7 @@ export class Buildah {
    */
   async fromStaticBinary(binary: string, ref: string): Promise<string> {
     const name = basename(binary)
-    const keyed = `localhost/kless-binaries/${name}:${createHash('sha256').update(readFileSync(binary)).digest('hex').slice(0, 20)}`
+    const keyed = `localhost/kless-binaries/${name}:${cacheKey(readFileSync(binary))}`
     if (!(await this.hasImage(keyed))) {
       const container = (await this.run(['from', 'scratch'])).trim()
       try {

@@ -76,11 +76,8 @@ export class Containerd {
   }
 
   /** Makes a buildah image available under `name` (default: its own docker.io name). */
-  async importImage(buildah: Buildah, ref: string, name = `docker.io/${ref.replace(/^localhost\//, '')}`): Promise<string> {
-    const archive = await imageArchive(buildah, ref, name)
-    // The archive names the image, so the import gives it exactly that name.
-    if (!(await this.ctr(['images', 'ls', '-q'])).split('\n').includes(name)) await this.ctr(['images', 'import', archive])
-    return name
+  importImage(buildah: Buildah, ref: string, name?: string): Promise<string> {
+    return importInto((args) => this.ctr(args), buildah, ref, name)
   }
 
   /** Starts a container in the foreground of a `ctr run` process: its output is the container's, a signal reaches it. */
@@ -109,8 +106,18 @@ export class Containerd {
   }
 }
 
+/**
+ * Makes a buildah image available to a containerd (reached through `ctr`, its address and namespace given) under
+ * `name`, by default its own docker.io name, as if pulled. The archive names the image, so the import gives it
+ * exactly that name.
+ */
+export async function importInto(ctr: (args: string[]) => Promise<string>, buildah: Buildah, ref: string, name = `docker.io/${ref.replace(/^localhost\//, '')}`): Promise<string> {
+  if (!(await ctr(['images', 'ls', '-q'])).split('\n').includes(name)) await ctr(['images', 'import', await imageArchive(buildah, ref, name)])
+  return name
+}
+
 /** A docker-archive of a buildah image, named `name`: exported once per image ID into the cache, so later runs only import. */
-export async function imageArchive(buildah: Buildah, ref: string, name: string): Promise<string> {
+async function imageArchive(buildah: Buildah, ref: string, name: string): Promise<string> {
   const id = (await buildah.imageId(ref)).slice(0, 20)
   const archive = join(cacheDir('image-archives'), `${id}-${name.replace(/[^A-Za-z0-9.-]/g, '_')}.tar`)
   if (!existsSync(archive)) {

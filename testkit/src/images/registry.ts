@@ -1,21 +1,34 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
-import { get } from 'http'
-import { get as httpsGet } from 'https'
+import { request as httpRequest, RequestOptions } from 'http'
+import { request as httpsRequest } from 'https'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { freePort, start, Started, waitFor } from '../process'
 import { run } from './run'
 
-/** True when a registry answers its API root: 200, or 401 from one that wants credentials. Only liveness: no TLS check. */
-export function answersV2(url: string): Promise<boolean> {
+/** The status a registry answers `path` with (0 when it does not answer): a liveness probe, so no TLS check. */
+function registryStatus(url: string, path: string, timeoutMs: number, options: RequestOptions = {}): Promise<number> {
   return new Promise((resolve) => {
-    const request = (url.startsWith('https:') ? httpsGet : get)(`${url}/v2/`, { rejectUnauthorized: false }, (response) => {
+    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(`${url}${path}`, { rejectUnauthorized: false, ...options }, (response) => {
       response.resume()
-      resolve(response.statusCode === 200 || response.statusCode === 401)
+      resolve(response.statusCode ?? 0)
     })
-    request.on('error', () => resolve(false))
-    request.setTimeout(1000, () => request.destroy())
+    request.on('error', () => resolve(0))
+    request.setTimeout(timeoutMs, () => request.destroy())
+    request.end()
   })
+}
+
+/** True when a registry answers its API root: 200, or 401 from one that wants credentials. */
+export async function answersV2(url: string): Promise<boolean> {
+  return [200, 401].includes(await registryStatus(url, '/v2/', 1000))
+}
+
+/** True when the registry at `url` holds `ref` (`name:tag`). */
+export async function holdsImage(url: string, ref: string): Promise<boolean> {
+  const [name, tag] = ref.split(':')
+  const accept = 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json'
+  return (await registryStatus(url, `/v2/${name}/manifests/${tag}`, 5000, { method: 'HEAD', headers: { accept } })) === 200
 }
 
 export interface RegistrySecurity {
