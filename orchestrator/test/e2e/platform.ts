@@ -1,33 +1,12 @@
 /** What end-to-end tests on a real node ask of the platform testkit installs (installPlatform) and of its Functions. */
-import { request } from 'node:http'
-import { SYSTEM_NAMESPACE, waitFor, type Cluster } from '@kless/testkit'
+import { httpCall, SYSTEM_NAMESPACE, waitFor, type Cluster } from '@kless/testkit'
 import type { Function } from '../../src/api/types.js'
 import { conditionSummary, functionPath, getJson } from '../cluster/harness.js'
 
 export { GIT_POLL_SECONDS, installPlatform, SYSTEM_NAMESPACE } from '@kless/testkit'
 
-export interface Answer {
-  status: number
-  body: string
-}
-
-/** One request on a new connection (no keep-alive), so each goes through kube-proxy's rules afresh. */
-function call(url: string, method: string, body: Buffer | undefined, contentType: string, timeoutMs: number): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent: false, headers: body ? { 'content-type': contentType, 'content-length': body.length } : {} }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (text += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }))
-    })
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url} timed out`)))
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-export const httpGet = (url: string, timeoutMs = 10_000) => call(url, 'GET', undefined, '', timeoutMs)
-export const httpPost = (url: string, body: Buffer, contentType = 'application/json', timeoutMs = 10_000) => call(url, 'POST', body, contentType, timeoutMs)
+export const httpGet = (url: string, timeoutMs?: number) => httpCall(url, { timeoutMs })
+export const httpPost = (url: string, body: Buffer, contentType?: string) => httpCall(url, { method: 'POST', body, contentType })
 
 export function reasons(fn: Function): Record<string, string | undefined> {
   return Object.fromEntries((fn.status?.conditions ?? []).map((condition) => [condition.type, condition.reason]))
@@ -49,10 +28,15 @@ export async function childrenLeft(cluster: Cluster, namespace: string, uid: str
   return listed.items.filter((item) => item.metadata.ownerReferences?.some((owner) => owner.uid === uid)).map((item) => `${item.kind}/${item.metadata.name}`)
 }
 
-/** The Function's Service answers at its ClusterIP from the machine (through kube-proxy). */
+/**
+ * The Function's Service at its ClusterIP, from the machine (through kube-proxy), once it takes connections: Running
+ * follows the Deployment's readiness, and the endpoint reaches kube-proxy's rules a moment later.
+ */
 export async function functionUrl(cluster: Cluster, namespace: string, name: string): Promise<string> {
   const service = JSON.parse(await cluster.kubectl(['get', 'service', '-n', namespace, name, '-o', 'json'])) as { spec: { clusterIP: string; ports: { port: number }[] } }
-  return `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`
+  const url = `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`
+  await waitFor(() => httpGet(url).then(() => true), 15_000, () => `${url} to take connections`)
+  return url
 }
 
 /** Waits until the Function satisfies `done`; the timeout message names its conditions, its pods and the controller's log. */
