@@ -1,7 +1,7 @@
 import { spawn } from 'child_process'
 import { request } from 'https'
 import t from 'tap'
-import { Cluster, handlerWorkload, realNodeLeftovers, startCluster, withoutNewRealNode } from '../src/cluster'
+import { Cluster, handlerWorkload, realNodeLeftovers, serviceUrl, startCluster, withoutNewRealNode } from '../src/cluster'
 import { httpCall } from '../src/http'
 import { waitFor } from '../src/process'
 
@@ -68,8 +68,7 @@ t.test('a real node runs pods', async (t) => {
     const pod = JSON.parse(await kubectl('get', 'pods', '-n', namespace, '-l', 'app=hello', '-o', 'json')).items[0]
     const byPod = await httpCall(`http://${pod.status.podIP}:8080/`, { timeoutMs: 3000 })
     t.same(byPod, { status: 200, body: `Hello from ${pod.metadata.name} as 1000` }, 'the handler runs as uid 1000')
-    const service = JSON.parse(await kubectl('get', 'service', '-n', namespace, 'hello', '-o', 'json'))
-    t.same(await httpCall(`http://${service.spec.clusterIP}/`, { timeoutMs: 3000 }), byPod, 'the ClusterIP answers from the host')
+    t.same(await httpCall(await serviceUrl(cluster, namespace, 'hello'), { timeoutMs: 3000 }), byPod, 'the ClusterIP answers from the host')
 
     const inPod = (script: string) => kubectl('exec', '-n', namespace, pod.metadata.name, '--', 'node', '-e', script)
     const byName = await inPod(

@@ -1,5 +1,5 @@
 /** What end-to-end tests on a real node ask of the platform testkit installs (installPlatform) and of its Functions. */
-import { httpCall, SYSTEM_NAMESPACE, waitFor, type Cluster } from '@kless/testkit'
+import { httpCall, serviceUrl, SYSTEM_NAMESPACE, waitFor, type Cluster } from '@kless/testkit'
 import type { Function } from '../../src/api/types.js'
 import { conditionSummary, functionPath, getJson } from '../cluster/harness.js'
 
@@ -28,16 +28,8 @@ export async function childrenLeft(cluster: Cluster, namespace: string, uid: str
   return listed.items.filter((item) => item.metadata.ownerReferences?.some((owner) => owner.uid === uid)).map((item) => `${item.kind}/${item.metadata.name}`)
 }
 
-/**
- * The Function's Service at its ClusterIP, from the machine (through kube-proxy), once it takes connections: Running
- * follows the Deployment's readiness, and the endpoint reaches kube-proxy's rules a moment later.
- */
-export async function functionUrl(cluster: Cluster, namespace: string, name: string): Promise<string> {
-  const service = JSON.parse(await cluster.kubectl(['get', 'service', '-n', namespace, name, '-o', 'json'])) as { spec: { clusterIP: string; ports: { port: number }[] } }
-  const url = `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`
-  await waitFor(() => httpGet(url).then(() => true), 15_000, () => `${url} to take connections`)
-  return url
-}
+/** The Function's Service at its ClusterIP, once kube-proxy routes it. */
+export const functionUrl = (cluster: Cluster, namespace: string, name: string) => serviceUrl(cluster, namespace, name)
 
 /** Waits until the Function satisfies `done`; the timeout message names its conditions, its pods and the controller's log. */
 export async function waitForFunctionOnNode(cluster: Cluster, namespace: string, name: string, done: (fn: Function | undefined) => boolean, timeoutMs: number): Promise<Function> {

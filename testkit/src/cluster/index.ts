@@ -4,4 +4,4 @@ export { CLUSTER_DNS_IP, NODE_IP, NODE_NAME, realNodeLeftovers, withoutNewRealNo
 export { GIT_POLL_SECONDS, helm, installPlatform, Platform, SYSTEM_NAMESPACE } from './platform'
 export { CertificateAuthority, Certificate, CertificateRequest, generateKeyPair } from './pki'
 export { SharedClusterOptions, useSharedCluster } from './shared'
-export { handlerWorkload, HandlerWorkload } from './workload'
+export { handlerWorkload, HandlerWorkload, serviceUrl } from './workload'

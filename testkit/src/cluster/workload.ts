@@ -1,3 +1,7 @@
+import { httpCall } from '../http'
+import { waitFor } from '../process'
+import type { Cluster } from './cluster'
+
 /**
  * A runtime image serving a handler from a ConfigMap, with no build: what Kubernetes alone does with a kless runtime.
  * The real node's test runs it restricted as a Function pod is; the end-to-end benchmark uses it as its baseline.
@@ -56,4 +60,15 @@ export function handlerWorkload({ name, namespace, image, handler }: HandlerWork
       { apiVersion: 'v1', kind: 'Service', metadata: { ...metadata, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
     ],
   }
+}
+
+/**
+ * A Service's URL at its ClusterIP, from the machine (through kube-proxy), once it takes connections: a Deployment is
+ * ready before its endpoint reaches kube-proxy's rules, and a first call in between is refused.
+ */
+export async function serviceUrl(cluster: Cluster, namespace: string, name: string, timeoutMs = 15_000): Promise<string> {
+  const service = JSON.parse(await cluster.kubectl(['get', 'service', '-n', namespace, name, '-o', 'json'])) as { spec: { clusterIP: string; ports: { port: number }[] } }
+  const url = `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`
+  await waitFor(() => httpCall(url, { timeoutMs: 3000 }).then(() => true), timeoutMs, () => `${url} to take connections`)
+  return url
 }
