@@ -33,7 +33,7 @@ if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== digest) {
 step('TypeScript compiled', () => sh(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']))
 
 if (process.argv.includes('--all')) {
-  const { prepareAll } = createRequire(import.meta.url)(join(root, 'testkit', 'dist', 'prepare.js'))
+  const { prepareAll } = createRequire(import.meta.url)('@kless/testkit')
   await prepareAll().catch((err) => {
     console.error(`kless: ${err.message}`)
     process.exit(1)

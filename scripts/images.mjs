@@ -5,12 +5,9 @@
 //   --only NAME   only images whose reference starts with NAME, e.g. --only kless/runtime-
 //   --tls-verify  verify the push registry's certificate (off by default, as for a cluster's internal registry)
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const { buildPlatformImages, Buildah } = createRequire(import.meta.url)(join(root, 'testkit', 'dist', 'images', 'index.js'))
+const { buildPlatformImages, Buildah } = createRequire(import.meta.url)('@kless/testkit')
 
 let options
 try {

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const require = createRequire(import.meta.url)
-const images = require(join(root, 'testkit', 'dist', 'images', 'index.js'))
+const images = require('@kless/testkit')
 const { parse } = require('yaml')
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '1' } } })
 

@@ -5,11 +5,8 @@
 // runtime image with the handler in a ConfigMap (no build), from `kubectl apply` to its first 200. Prints numbers.
 //   node bench/e2e/main.mjs        (root: the real node needs it)
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const testkit = createRequire(import.meta.url)(join(root, 'testkit', 'dist', 'index.js'))
+const testkit = createRequire(import.meta.url)('@kless/testkit')
 
 const NAMESPACE = 'bench'
 const RUNTIME = 'nodejs20'

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
-const { freePort, functionEnv, preparePythonRuntime } = require(join(here, '..', '..', 'testkit', 'dist', 'index.js'))
+const { freePort, functionEnv, preparePythonRuntime } = require('@kless/testkit')
 const { runtimesOf } = require('@kless/runtime-matrix')
 
 const runtimes = process.argv[2] ? process.argv[2].split(',') : runtimesOf('python')

@@ -1,8 +1,5 @@
 import { RUNTIME_NAMES, runtimeImage, runtimeInfo } from '@kless/runtime-matrix'
-import { Buildah, builtImage, Containerd } from '@kless/testkit/dist/images'
-import { freePort, functionEnv, start, Started, waitFor } from '@kless/testkit'
-import { prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
-import { preparePythonRuntime, pythonFunctionEnv } from '@kless/testkit/dist/python-runtime'
+import { Buildah, builtImage, Containerd, freePort, functionEnv, prepareNodeRuntime, preparePythonRuntime, pythonFunctionEnv, start, Started, waitFor } from '@kless/testkit'
 import { get } from 'http'
 
 /** A function served by a runtime as a real process on loopback. */

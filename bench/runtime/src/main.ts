@@ -1,5 +1,4 @@
-import { NodeRuntimeName, NODE_VERSIONS, prepareNodeRuntime } from '@kless/testkit/dist/node-runtime'
-import { freePort, functionEnv, start, Started } from '@kless/testkit'
+import { freePort, functionEnv, NodeRuntimeName, NODE_VERSIONS, prepareNodeRuntime, start, Started } from '@kless/testkit'
 import { readFileSync } from 'fs'
 import { get } from 'http'
 import { cpus, loadavg } from 'os'

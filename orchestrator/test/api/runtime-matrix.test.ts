@@ -15,7 +15,7 @@ import { readControllerConfig } from '../../src/controller/config.js'
 import { buildDeployment } from '../../src/resources/deployment.js'
 import { makeFunction, profileOf } from '../fixtures.js'
 import { fn } from './fixtures.js'
-import testkit from '../../../testkit/src/index.js'
+import testkit from '@kless/testkit'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..')
 const CRD = join(ROOT, 'charts', 'kless', 'crds', 'functions.serverless.kyma-project.io.yaml')

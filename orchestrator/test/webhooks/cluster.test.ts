@@ -11,7 +11,7 @@ import { join } from 'path'
 import { fileURLToPath } from 'url'
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node'
 import { parseAllDocuments } from 'yaml'
-import testkit from '../../../testkit/src/index.js'
+import testkit from '@kless/testkit'
 import { API_VERSION, GROUP, LABELS, VERSION, type Function } from '../../src/api/types.js'
 import { renderChart } from './helm.js'
 

@@ -4,7 +4,7 @@ import { join } from 'path'
 import { promisify } from 'util'
 import { fileURLToPath } from 'url'
 import { parseAllDocuments } from 'yaml'
-import testkit from '../../../testkit/src/index.js'
+import testkit from '@kless/testkit'
 
 const run = promisify(execFile)
 export const CHART = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..', 'charts', 'kless')

@@ -1,9 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
-import { freePort, start, Started, waitFor } from '../../../testkit/src/process'
-import { functionEnv } from '../../../testkit/src/function-env'
-import { NodeRuntimeName, prepareNodeRuntime } from '../../../testkit/src/node-runtime'
+import { freePort, functionEnv, NodeRuntimeName, prepareNodeRuntime, start, Started, waitFor } from '@kless/testkit'
 
 export const RUNTIMES: NodeRuntimeName[] = ['nodejs10', 'nodejs12', 'nodejs20', 'nodejs22']
 

@@ -4,7 +4,7 @@
 import { connect } from 'net'
 import { join } from 'path'
 import t from 'tap'
-import { Started, verminTool, waitFor } from '../../../testkit/src'
+import { Started, verminTool, waitFor } from '@kless/testkit'
 import { CATALOGUE } from '../../node-host/src/failures'
 import { hostDir, launch, pythonCatalogue, run, RUNTIMES, serving } from './host'
 

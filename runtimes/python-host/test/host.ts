@@ -5,7 +5,7 @@ import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
 import { promisify } from 'util'
-import { freePort, functionEnv, preparePythonRuntime, pythonFunctionEnv, PythonRuntimeName, start, waitFor } from '../../../testkit/src'
+import { freePort, functionEnv, preparePythonRuntime, pythonFunctionEnv, PythonRuntimeName, start, waitFor } from '@kless/testkit'
 
 export const run = promisify(execFile)
 export const hostDir = join(__dirname, '..')
