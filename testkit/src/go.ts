@@ -2,8 +2,7 @@ import { execFile } from 'child_process'
 import { existsSync } from 'fs'
 import { join } from 'path'
 import { promisify } from 'util'
-import { assertBuildAllowed, cacheDir } from './cache'
-import { withLock } from './lock'
+import { assertBuildAllowed, cacheDir, withLock } from '@kless/runtime-staging'
 
 const run = promisify(execFile)
 

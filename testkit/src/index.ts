@@ -1,12 +1,25 @@
-export { cacheDir, cacheRoot } from './cache'
-export { withLock } from './lock'
+export {
+  cacheDir,
+  cacheKey,
+  cacheRoot,
+  withLock,
+  functionEnv,
+  prepareNodeRuntime,
+  nodeBinary,
+  NODE_VERSIONS,
+  NodeRuntime,
+  NodeRuntimeName,
+  preparePythonRuntime,
+  pythonFunctionEnv,
+  pythonInterpreter,
+  PYTHON_VERSIONS,
+  PythonRuntime,
+  PythonRuntimeName,
+} from '@kless/runtime-staging'
 export { goInstall } from './go'
 export { freePort, start, waitFor, Started } from './process'
 export { Answer, CallOptions, httpCall } from './http'
-export { functionEnv } from './function-env'
-export { prepareNodeRuntime, nodeBinary, NODE_VERSIONS, NodeRuntime, NodeRuntimeName } from './node-runtime'
-export { preparePythonRuntime, pythonFunctionEnv, pythonInterpreter, pythonTool, PYTHON_VERSIONS, PythonRuntime, PythonRuntimeName } from './python-runtime'
 export * from './cluster'
-export { helmBinary, verminTool, HELM, VERMIN_VERSION } from './tools'
+export { helmBinary, pythonTool, verminTool, HELM, VERMIN_VERSION } from './tools'
 export { prepareAll } from './prepare'
 export * from './images'

@@ -1,9 +1,8 @@
 import { RUNTIME_NAMES, runtimeInfo } from '@kless/runtime-matrix'
+import { prepareNodeRuntime, preparePythonRuntime } from '@kless/runtime-staging'
 import { clusterBinaries, nodeBinaries } from './cluster/binaries'
 import { buildPlatformImages } from './images/build'
 import { ensureDebianPackages, IMAGE_TOOL_PACKAGES } from './images/debian'
-import { prepareNodeRuntime } from './node-runtime'
-import { preparePythonRuntime } from './python-runtime'
 import { helmBinary, verminTool } from './tools'
 
 export interface Step {

@@ -2,9 +2,8 @@ import { execFile } from 'child_process'
 import { existsSync, readFileSync, writeFileSync } from 'fs'
 import { join } from 'path'
 import { promisify } from 'util'
-import { assertBuildAllowed, cacheDir } from '../cache'
+import { assertBuildAllowed, cacheDir, withLock } from '@kless/runtime-staging'
 import { goInstall } from '../go'
-import { withLock } from '../lock'
 
 const run = promisify(execFile)
 

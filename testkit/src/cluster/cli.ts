@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { join } from 'path'
-import { cacheDir } from '../cache'
+import { cacheDir } from '@kless/runtime-staging'
 import { Cluster } from './cluster'
 
 const POINTER = join(cacheDir('clusters'), 'dev-cluster')

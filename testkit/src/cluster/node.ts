@@ -6,12 +6,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs'
 import { join } from 'path'
+import { cacheDir, withLock } from '@kless/runtime-staging'
 import { Buildah } from '../images/buildah'
-import { cacheDir } from '../cache'
 import { importInto } from '../images/containerd'
 import { registryConfig } from '../images/registry'
 import { run } from '../images/run'
-import { withLock } from '../lock'
 import { NodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
 import { oneReplicaDeployment } from './workload'
 

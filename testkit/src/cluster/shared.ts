@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
-import { withLock } from '../lock'
+import { withLock } from '@kless/runtime-staging'
 import { waitFor } from '../process'
 import { Cluster, ClusterOptions } from './cluster'
 

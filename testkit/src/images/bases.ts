@@ -1,9 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs'
 import { homedir } from 'os'
 import { dirname, join } from 'path'
-import { cacheDir, cacheKey } from '../cache'
-import { withLock } from '../lock'
-import { nodeBinary } from '../node-runtime'
+import { cacheDir, cacheKey, nodeBinary, withLock } from '@kless/runtime-staging'
 import { Buildah } from './buildah'
 import { run } from './run'
 

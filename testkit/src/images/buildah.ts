@@ -2,7 +2,7 @@ import { createHash } from 'crypto'
 import { mkdirSync, readFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { basename, join } from 'path'
-import { cacheDir, cacheKey } from '../cache'
+import { cacheDir, cacheKey } from '@kless/runtime-staging'
 import { run } from './run'
 
 /**

