@@ -12,6 +12,7 @@ import { get as httpsGet } from 'node:https'
 import { CertificateAuthority, LoopbackRegistry, NODE_IP } from '@kless/testkit'
 import { isReady } from '../cluster/harness.js'
 import { startGitServer } from '../git/git-server.js'
+import { cliScenario } from './cli.js'
 import {
   childrenLeft,
   condition,
@@ -84,6 +85,8 @@ t.test('on a real node with the chart installed', async (t) => {
     await waitFor(async () => (await childrenLeft(cluster, namespace, uid)).length === 0, 60_000, () => `the children of ${name} to be gone`).catch(() => undefined)
     t.same(await childrenLeft(cluster, namespace, uid), [], 'its ConfigMap, Jobs, Deployment, Service and HPA are gone')
   })
+
+  t.test("the author's CLI: deploy, invoke, change, deploy, invoke, logs, sync, dry run, broken configs, delete", (t) => cliScenario(t, cluster))
 
   t.test('the seed examples with env: ConfigMap values, FUNC_TIMEOUT and FUNC_MEMFILE_MAX on their real runtimes', async (t) => {
     const namespace = await cluster.createNamespace('seed-env')
