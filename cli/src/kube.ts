@@ -124,7 +124,8 @@ export async function connect(options: ClusterOptions): Promise<Kube> {
   return kube
 }
 
-export const functionsPath = (namespace: string, name = '') => `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${namespace}/functions${name ? `/${name}` : ''}`
-export const gitRepositoriesPath = (namespace: string, name = '') => `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${namespace}/gitrepositories${name ? `/${name}` : ''}`
+export const functionsPath = (namespace: string, name = '') =>
+  `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${namespace}/functions${name ? `/${name}` : ''}`
+export const gitRepositoriesPath = (namespace: string, name = '') =>
+  `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${namespace}/gitrepositories${name ? `/${name}` : ''}`
 export const podsPath = (namespace: string, name = '') => `/api/v1/namespaces/${namespace}/pods${name ? `/${name}` : ''}`
-

@@ -38,12 +38,18 @@ program
   .argument('[dir]', 'the folder to write', '.')
   .addOption(new Option('--runtime <name>', 'the runtime').choices(RUNTIME_NAMES).default(DEFAULT_RUNTIME))
   .option('--name <name>', "the Function's name (default: the folder's)")
-  .option('--namespace <name>', 'the namespace to deploy to (default: the kubeconfig context\'s)')
+  .option('--namespace <name>', "the namespace to deploy to (default: the kubeconfig context's)")
   .addOption(new Option('--source <type>', 'where the code lives').choices(['inline', 'git']).default('inline'))
   .option('--url <url>', 'for --source git: the repository URL')
   .option('--reference <ref>', 'for --source git: the branch or commit', 'main')
   .option('--base-dir <dir>', 'for --source git: the folder in the repository holding the function', '/')
-  .addHelpText('after', example('kless init hello --runtime python312', 'kless init from-git --source git --url https://github.com/kyma-project/examples --base-dir orders-service/function'))
+  .addHelpText(
+    'after',
+    example(
+      'kless init hello --runtime python312',
+      'kless init from-git --source git --url https://github.com/kyma-project/examples --base-dir orders-service/function',
+    ),
+  )
   .action((dir: string, options: InitOptions) => print(init(dir, options)))
 
 program
@@ -61,17 +67,26 @@ program
     if (!existsSync(folder)) throw new UsageError(`${dirArgument} is not a folder`)
     const configFile = join(folder, CONFIG_FILE)
     const config = existsSync(configFile) ? readConfig(configFile) : undefined
-    if (config?.source.sourceType === 'git') throw new ConfigError(`${configFile} takes the code from Git (${config.source.url}); kless run serves a folder on this machine`)
+    if (config?.source.sourceType === 'git')
+      throw new ConfigError(`${configFile} takes the code from Git (${config.source.url}); kless run serves a folder on this machine`)
     const dir = config ? sourceDir(config, configFile) : folder
     const env: Record<string, string> = {}
     for (const entry of config?.env ?? []) {
       if (entry.value !== undefined) env[entry.name] = entry.value
-      else if (!(entry.name in options.env)) console.error(`kless: ${entry.name} comes from the cluster (valueFrom); give it locally with --env ${entry.name}=...`)
+      else if (!(entry.name in options.env))
+        console.error(`kless: ${entry.name} comes from the cluster (valueFrom); give it locally with --env ${entry.name}=...`)
     }
     const runtime = resolveRuntime(options.runtime ?? config?.runtime, dir)
     // FUNC_NAME as the Deployment sets it: the host names its traces' service by it.
     const functionName = { FUNC_NAME: config?.name ?? nameFromFolder(dir) }
-    process.exitCode = await runLocally({ runtime, dir, port: options.port, env: { ...functionName, ...env, ...options.env }, inspect: options.inspect, watch: options.watch })
+    process.exitCode = await runLocally({
+      runtime,
+      dir,
+      port: options.port,
+      env: { ...functionName, ...env, ...options.env },
+      inspect: options.inspect,
+      watch: options.watch,
+    })
   })
 
 withCluster(
@@ -86,7 +101,9 @@ withCluster(
     .option('--timeout <seconds>', 'how long to wait for the Function to be ready', parseSeconds, 600),
 )
   .addHelpText('after', example('kless deploy --filename hello/config.yaml', 'kless deploy hello --dry-run -o yaml'))
-  .action((dir: string, options: Omit<DeployOptions, 'filename'> & { filename?: string }) => deploy({ ...options, filename: options.filename ?? join(dir, CONFIG_FILE) }))
+  .action((dir: string, options: Omit<DeployOptions, 'filename'> & { filename?: string }) =>
+    deploy({ ...options, filename: options.filename ?? join(dir, CONFIG_FILE) }),
+  )
 
 withCluster(program.command('list').description("the namespace's Functions, with their printer columns"))
   .addHelpText('after', example('kless list -n demo'))
@@ -105,7 +122,7 @@ withCluster(
     .option('--path <path>', 'the path to call', '/')
     .option('-d, --data <text>', 'the request body')
     .option('--data-file <file>', 'the request body, from a file')
-    .option('--content-type <type>', 'the body\'s type (default: application/json when it parses as JSON, else text/plain)')
+    .option('--content-type <type>', "the body's type (default: application/json when it parses as JSON, else text/plain)")
     .option('-H, --header <NAME:VALUE>', 'a request header (repeatable)', collectPair(':'), {})
     .option('--ce-type <type>', 'send a binary-mode CloudEvent of this type')
     .option('--ce-source <source>', 'the CloudEvent source', 'kless-cli')
@@ -129,7 +146,13 @@ withCluster(
   .addHelpText('after', example('kless logs hello -n demo -f'))
   .action((name: string, options: LogsOptions) => logs(name, options))
 
-withCluster(program.command('sync').description('write a deployed Function back to a folder, in the layout init writes').argument('<name>', 'the Function').argument('[dir]', 'the folder (default: ./<name>)'))
+withCluster(
+  program
+    .command('sync')
+    .description('write a deployed Function back to a folder, in the layout init writes')
+    .argument('<name>', 'the Function')
+    .argument('[dir]', 'the folder (default: ./<name>)'),
+)
   .addHelpText('after', example('kless sync hello -n demo'))
   .action(async (name: string, dir: string | undefined, options: ClusterOptions) => print(await sync(name, dir, options)))
 

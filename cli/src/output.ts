@@ -23,9 +23,9 @@ export function age(timestamp: string | undefined, now = Date.now()): string {
   return `${Math.floor(seconds / 86_400)}d`
 }
 
-/** A condition's status as a symbol on a terminal and as its word when piped. */
+/** A condition's status as a symbol on a terminal, and as its word, padded to the longest, when piped. */
 export function statusMark(status: string | undefined): string {
-  if (!tty) return status ?? 'Unknown'
+  if (!tty) return (status ?? 'Unknown').padEnd('Unknown'.length)
   if (status === 'True') return green('✔')
   if (status === 'False') return red('✘')
   return yellow('…')

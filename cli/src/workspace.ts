@@ -64,7 +64,10 @@ const CONFIG_SHAPE: Shape = {
   namespace: { check: isText },
   runtime: { check: isText },
   labels: { check: isStringMap },
-  env: { list: true, shape: { name: { check: isText, required: true }, value: { check: isText }, valueFrom: { shape: { configMapKeyRef: {}, secretKeyRef: {} } } } },
+  env: {
+    list: true,
+    shape: { name: { check: isText, required: true }, value: { check: isText }, valueFrom: { shape: { configMapKeyRef: {}, secretKeyRef: {} } } },
+  },
   resources: { shape: { requests: { shape: RESOURCE_LIST }, limits: { shape: RESOURCE_LIST } } },
   replicas: { shape: { min: { check: isCount }, max: { check: isCount } } },
   source: {
@@ -76,7 +79,12 @@ const CONFIG_SHAPE: Shape = {
       repository: { check: isText },
       reference: { check: isText },
       baseDir: { check: isText },
-      auth: { shape: { type: { check: (value) => (value === 'basic' || value === 'key' ? undefined : 'must be basic or key'), required: true }, secretName: { check: isText, required: true } } },
+      auth: {
+        shape: {
+          type: { check: (value) => (value === 'basic' || value === 'key' ? undefined : 'must be basic or key'), required: true },
+          secretName: { check: isText, required: true },
+        },
+      },
     },
   },
 }
@@ -196,12 +204,18 @@ export function deployObjects(config: WorkspaceConfig, configFile: string, names
           ...common,
         },
       },
-      repository: { apiVersion: API_VERSION, kind: 'GitRepository', metadata: { name: repository, namespace }, spec: { url: source.url, ...(source.auth ? { auth: source.auth } : {}) } },
+      repository: {
+        apiVersion: API_VERSION,
+        kind: 'GitRepository',
+        metadata: { name: repository, namespace },
+        spec: { url: source.url, ...(source.auth ? { auth: source.auth } : {}) },
+      },
     }
   }
   const dir = sourceDir(config, configFile)
-  const runtime = resolveRuntime(config.runtime, dir)
-  const { handlerFile, depsFile } = runtimeInfo(runtime)
+  const runtime = config.runtime ?? resolveRuntime(undefined, dir)
+  // A runtime the matrix does not know is the validating webhook's to refuse; its files are those the folder has.
+  const { handlerFile, depsFile } = runtimeInfo(RUNTIME_NAMES.includes(runtime) ? runtime : (detectRuntime(dir) ?? DEFAULT_RUNTIME))
   const code = readIfThere(join(dir, handlerFile))
   if (code === undefined) throw new ConfigError(`${join(dir, handlerFile)} does not exist: ${runtime} reads its code from ${handlerFile}`)
   const deps = readIfThere(join(dir, depsFile))

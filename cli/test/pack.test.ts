@@ -17,7 +17,10 @@ t.test('npm run pack:cli gives a package that installs globally in a clean folde
   t.match(tarball, /kless-\d+\.\d+\.\d+\.tgz$/)
   const prefix = join(home, 'global')
   // Outside the repository, so nothing resolves from its node_modules.
-  await execute('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], { cwd: home, maxBuffer: 16 * 1024 * 1024 })
+  await execute('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', tarball], {
+    cwd: home,
+    maxBuffer: 16 * 1024 * 1024,
+  })
   t.same(readdirSync(join(prefix, 'lib', 'node_modules')), ['kless'])
   const kless = join(prefix, 'bin', 'kless')
   const env = { ...process.env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}`, NODE_PATH: '' }
@@ -30,6 +33,10 @@ t.test('npm run pack:cli gives a package that installs globally in a clean folde
   const port = await freePort()
   const run = start(kless, ['run', 'packed', '--port', String(port)], { cwd: home, env })
   t.teardown(() => run.stop())
-  await waitFor(async () => run.output().includes('curl -i'), 120_000, () => run.output())
+  await waitFor(
+    async () => run.output().includes('curl -i'),
+    120_000,
+    () => run.output(),
+  )
   t.equal((await httpCall(`http://localhost:${port}/?name=packed`)).body, 'Hello packed from main on nodejs22!')
 })

@@ -21,13 +21,21 @@ async function serve(t: { teardown(cleanup: () => unknown): void }, args: string
   const port = await freePort()
   const run = start(process.execPath, [cli, 'run', ...args, '--port', String(port)], { cwd })
   t.teardown(() => run.stop())
-  await waitFor(async () => run.output().includes('curl -i'), 120_000, () => `kless run ${args.join(' ')}:\n${run.output()}`)
+  await waitFor(
+    async () => run.output().includes('curl -i'),
+    120_000,
+    () => `kless run ${args.join(' ')}:\n${run.output()}`,
+  )
   return { run, url: `http://localhost:${port}/` }
 }
 
 const get = async (url: string) => (await httpCall(url, { timeoutMs: 10_000 })).body
 const until = (run: Started, text: string, after = 0) =>
-  waitFor(async () => run.output().indexOf(text, after) >= 0, 30_000, () => `"${text}" in the output:\n${run.output().slice(after)}`)
+  waitFor(
+    async () => run.output().indexOf(text, after) >= 0,
+    30_000,
+    () => `"${text}" in the output:\n${run.output().slice(after)}`,
+  )
 
 for (const runtime of ['nodejs20', 'python38']) {
   t.test(`init --runtime ${runtime}, then the printed run command serves it on its pinned interpreter`, async (t) => {
@@ -45,7 +53,10 @@ for (const runtime of ['nodejs20', 'python38']) {
 t.test('a saved change is served without a restart; a request in flight finishes on the version it started on', async (t) => {
   const dir = tempDir(t)
   const handler = join(dir, 'handler.js')
-  writeFileSync(handler, "module.exports = { main: (event) => event.extensions.request.query.slow ? new Promise((done) => setTimeout(() => done('v1 slow'), 4000)) : 'v1' }\n")
+  writeFileSync(
+    handler,
+    "module.exports = { main: (event) => event.extensions.request.query.slow ? new Promise((done) => setTimeout(() => done('v1 slow'), 4000)) : 'v1' }\n",
+  )
   const { run, url } = await serve(t, [dir, '--runtime', 'nodejs20'], dir)
   t.equal(await get(url), 'v1')
   const inFlight = httpCall(`${url}?slow=1`, { timeoutMs: 20_000 })
@@ -99,7 +110,10 @@ t.test('config.yaml gives the runtime and env; --env wins; a valueFrom entry is 
     join(dir, 'config.yaml'),
     'name: env-demo\nruntime: nodejs10\nenv:\n  - {name: GREETING, value: hello}\n  - {name: WHO, value: config}\n  - name: TOKEN\n    valueFrom: {secretKeyRef: {name: s, key: k}}\nsource: {sourceType: inline}\n',
   )
-  writeFileSync(join(dir, 'handler.js'), "module.exports = { main: () => [process.version, process.env.GREETING, process.env.WHO, process.env.FUNC_NAME].join(' ') }\n")
+  writeFileSync(
+    join(dir, 'handler.js'),
+    "module.exports = { main: () => [process.version, process.env.GREETING, process.env.WHO, process.env.FUNC_NAME].join(' ') }\n",
+  )
   const { run, url } = await serve(t, [dir, '--env', 'WHO=flag'], dir)
   t.equal(await get(url), 'v10.24.1 hello flag env-demo')
   t.match(run.output(), 'TOKEN comes from the cluster (valueFrom); give it locally with --env TOKEN=...')

@@ -27,11 +27,13 @@ t.test('init → run → curl → edit → curl → syntax error → fix, in tmu
   const type = (window: number, line: string) => tmux('send-keys', '-t', `author:${window}`, line, 'Enter')
   const screen = async (window: number) => (await tmux('capture-pane', '-p', '-J', '-S', '-500', '-t', `author:${window}`)).stdout
   const shows = (window: number, pattern: RegExp, occurrences = 1) =>
-    waitFor(async () => ((await screen(window)).match(new RegExp(pattern, `${pattern.flags}g`)) ?? []).length >= occurrences, 60_000, () => `${pattern} on window ${window}`).catch(
-      async (err: Error) => {
-        throw new Error(`${err.message}\n--- window ${window}:\n${await screen(window)}`)
-      },
-    )
+    waitFor(
+      async () => ((await screen(window)).match(new RegExp(pattern, `${pattern.flags}g`)) ?? []).length >= occurrences,
+      60_000,
+      () => `${pattern} on window ${window}`,
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n--- window ${window}:\n${await screen(window)}`)
+    })
 
   await type(0, 'kless init hello --runtime nodejs20')
   await shows(0, /serve it here: +kless run hello/)

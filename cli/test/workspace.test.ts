@@ -14,12 +14,20 @@ function folder(t: { teardown(cleanup: () => void): void }, files: Record<string
 
 const badConfigs: [string, string, string][] = [
   ['a missing name', 'source:\n  sourceType: inline\n', 'config.yaml:1: name: is required'],
-  ['an unknown field, with its line', 'name: a\nruntme: nodejs12\nsource:\n  sourceType: inline\n', 'config.yaml:2: runtme: unknown field; known fields: name, namespace'],
+  [
+    'an unknown field, with its line',
+    'name: a\nruntme: nodejs12\nsource:\n  sourceType: inline\n',
+    'config.yaml:2: runtme: unknown field; known fields: name, namespace',
+  ],
   ['an unknown source type', 'name: a\nsource:\n  sourceType: zip\n', 'config.yaml:3: source.sourceType: must be inline or git'],
   ['a git source without url', 'name: a\nsource:\n  sourceType: git\n', 'config.yaml:3: source.url: is required for a git source'],
   ['env that is no list', 'name: a\nenv: {A: b}\nsource:\n  sourceType: inline\n', 'config.yaml:2: env: must be a list'],
   ['an env entry without name', 'name: a\nenv:\n  - value: b\nsource:\n  sourceType: inline\n', 'config.yaml:3: env.0.name: is required'],
-  ['labels with a number value', 'name: a\nlabels:\n  tier: 3\nsource:\n  sourceType: inline\n', 'config.yaml:3: labels: must be a map of names to string values'],
+  [
+    'labels with a number value',
+    'name: a\nlabels:\n  tier: 3\nsource:\n  sourceType: inline\n',
+    'config.yaml:3: labels: must be a map of names to string values',
+  ],
   ['negative replicas', 'name: a\nreplicas:\n  min: -1\nsource:\n  sourceType: inline\n', 'config.yaml:3: replicas.min: must be a whole number, 0 or more'],
   ['a key given twice', 'name: a\nname: b\nsource: {sourceType: inline}\n', 'config.yaml:2: Map keys must be unique'],
 ]
@@ -70,7 +78,10 @@ t.test('an inline config without runtime takes it from the handler file', async 
 })
 
 t.test('a git config becomes a GitRepository and a Function of type git that reads it', async (t) => {
-  const config = parseConfig('name: orders\nruntime: nodejs20\nsource:\n  sourceType: git\n  url: https://example.test/o.git\n  repository: shop\n  reference: main\n  baseDir: /fn\n  auth: {type: basic, secretName: creds}\n', 'config.yaml')
+  const config = parseConfig(
+    'name: orders\nruntime: nodejs20\nsource:\n  sourceType: git\n  url: https://example.test/o.git\n  repository: shop\n  reference: main\n  baseDir: /fn\n  auth: {type: basic, secretName: creds}\n',
+    'config.yaml',
+  )
   const { function: fn, repository } = deployObjects(config, '/nowhere/config.yaml', 'demo')
   t.same(fn.spec, { type: 'git', source: 'shop', runtime: 'nodejs20', reference: 'main', baseDir: '/fn' })
   t.same(repository, {

@@ -3,7 +3,7 @@
  * as they change, with the build pod's log streamed while it runs, until it is ready, fails or the timeout passes.
  * `--dry-run` needs no cluster: the webhooks' own defaulting and validation show what the API server would store.
  */
-import { admitOffline, LABELS, type Condition, type Function, type GitRepository } from '@kless/orchestrator/api'
+import { admitOffline, CONDITION_TYPES, LABELS, type Condition, type Function, type GitRepository } from '@kless/orchestrator/api'
 import { ApiError, connect, functionsPath, gitRepositoriesPath, podsPath, type ClusterOptions, type Kube } from '../kube.js'
 import { dim, red, statusMark } from '../output.js'
 import { toYaml, deployObjects, readConfig } from '../workspace.js'
@@ -19,7 +19,6 @@ export interface DeployOptions extends ClusterOptions {
 export class DeployFailed extends Error {}
 
 const FIELD_MANAGER = 'kless'
-const CONDITION_ORDER = ['ConfigurationReady', 'BuildReady', 'Running'] as const
 const POLL_MS = 500
 // A spec change the controller has nothing to do for leaves every condition as it was; this long without a change,
 // the conditions it shows are the answer.
@@ -44,7 +43,8 @@ async function getFunction(kube: Kube, namespace: string, name: string): Promise
   }
 }
 
-const conditionKey = (condition: Condition | undefined) => (condition ? [condition.status, condition.reason, condition.message, condition.lastTransitionTime].join('|') : '')
+const conditionKey = (condition: Condition | undefined) =>
+  condition ? [condition.status, condition.reason, condition.message, condition.lastTransitionTime].join('|') : ''
 const conditionOf = (fn: Function | undefined, type: string) => fn?.status?.conditions?.find((condition) => condition.type === type)
 
 function describeCondition(condition: Condition): string {
@@ -56,11 +56,20 @@ function describeCondition(condition: Condition): string {
 async function streamBuildLog(kube: Kube, fn: Function, since: number, signal: AbortSignal): Promise<void> {
   const selector = encodeURIComponent(`${LABELS.functionName}=${fn.metadata.name},${LABELS.resource}!=deployment`)
   while (!signal.aborted) {
-    const pods = await kube.json<{ items: { metadata: { name: string; creationTimestamp: string } }[] }>('GET', `${podsPath(fn.metadata.namespace as string)}?labelSelector=${selector}`)
-    const pod = pods.items.filter((item) => Date.parse(item.metadata.creationTimestamp) >= since - 2000).sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0]
+    const pods = await kube.json<{ items: { metadata: { name: string; creationTimestamp: string } }[] }>(
+      'GET',
+      `${podsPath(fn.metadata.namespace as string)}?labelSelector=${selector}`,
+    )
+    const pod = pods.items
+      .filter((item) => Date.parse(item.metadata.creationTimestamp) >= since - 2000)
+      .sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0]
     if (pod) {
       const streamed = await kube
-        .streamLines(`${podsPath(fn.metadata.namespace as string, pod.metadata.name)}/log?container=executor&follow=true`, (line) => console.log(dim(`  build | ${line}`)), signal)
+        .streamLines(
+          `${podsPath(fn.metadata.namespace as string, pod.metadata.name)}/log?container=executor&follow=true`,
+          (line) => console.log(dim(`  build | ${line}`)),
+          signal,
+        )
         .then(
           () => true,
           () => false, // the executor has not started yet
@@ -75,7 +84,7 @@ async function streamBuildLog(kube: Kube, fn: Function, since: number, signal: A
 async function followProgress(kube: Kube, before: Function | undefined, applied: Function, options: DeployOptions): Promise<void> {
   const { name, namespace } = applied.metadata as { name: string; namespace: string }
   const startedAt = Date.now()
-  if (before && before.metadata.generation === applied.metadata.generation && CONDITION_ORDER.every((type) => conditionOf(before, type)?.status === 'True')) {
+  if (before && before.metadata.generation === applied.metadata.generation && CONDITION_TYPES.every((type) => conditionOf(before, type)?.status === 'True')) {
     console.log(`kless: Function ${namespace}/${name} is unchanged and ready`)
     return
   }
@@ -87,7 +96,7 @@ async function followProgress(kube: Kube, before: Function | undefined, applied:
     for (;;) {
       const fn = await getFunction(kube, namespace, name)
       if (!fn) throw new DeployFailed(`Function ${namespace}/${name} was deleted while deploying`)
-      for (const type of CONDITION_ORDER) {
+      for (const type of CONDITION_TYPES) {
         const condition = conditionOf(fn, type)
         if (!condition || conditionKey(condition) === conditionKey(conditionOf(before, type))) continue
         changedAt ??= Date.now()
@@ -98,14 +107,18 @@ async function followProgress(kube: Kube, before: Function | undefined, applied:
         if (type === 'BuildReady' && condition.status === 'Unknown') buildLog ??= streamBuildLog(kube, fn, startedAt, build.signal)
         if (condition.status === 'False') throw new DeployFailed(`${type} is False (${condition.reason}): ${condition.message ?? ''}`)
       }
-      const ready = CONDITION_ORDER.every((type) => conditionOf(fn, type)?.status === 'True')
+      const ready = CONDITION_TYPES.every((type) => conditionOf(fn, type)?.status === 'True')
       if (ready && (changedAt !== undefined || Date.now() - startedAt > QUIET_MS)) {
-        console.log(`kless: Function ${namespace}/${name} is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s); call it with \`kless invoke ${name} -n ${namespace}\``)
+        console.log(
+          `kless: Function ${namespace}/${name} is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s); call it with \`kless invoke ${name} -n ${namespace}\``,
+        )
         return
       }
       if (Date.now() - startedAt > options.timeout * 1000) {
-        const waiting = CONDITION_ORDER.map((type) => conditionOf(fn, type)).find((condition) => condition?.status !== 'True')
-        throw new DeployFailed(`Function ${namespace}/${name} was not ready within ${options.timeout} s; ${waiting ? `${waiting.type} is ${waiting.status} (${waiting.reason ?? 'no reason yet'})` : 'no condition yet'}`)
+        const waiting = CONDITION_TYPES.map((type) => conditionOf(fn, type)).find((condition) => condition?.status !== 'True')
+        throw new DeployFailed(
+          `Function ${namespace}/${name} was not ready within ${options.timeout} s; ${waiting ? `${waiting.type} is ${waiting.status} (${waiting.reason ?? 'no reason yet'})` : 'no condition yet'}`,
+        )
       }
       await new Promise((done) => setTimeout(done, POLL_MS))
     }

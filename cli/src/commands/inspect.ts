@@ -1,5 +1,5 @@
 /** `kless list` and `kless status`: the CRD's printer columns, and for one Function its conditions, image, replicas and URL. */
-import { LABELS, type Function } from '@kless/orchestrator/api'
+import { CONDITION_TYPES, LABELS, type Function } from '@kless/orchestrator/api'
 import { connect, functionsPath, type ClusterOptions } from '../kube.js'
 import { age, statusMark, table } from '../output.js'
 
@@ -8,14 +8,14 @@ interface Table {
   rows: { cells: unknown[] }[]
 }
 
-/** The API server renders the CRD's additionalPrinterColumns itself; dates become ages here, as kubectl shows them. */
+/** The API server renders the CRD's additionalPrinterColumns itself, dates as ages, as kubectl shows them. */
 export async function list(options: ClusterOptions): Promise<string> {
   const kube = await connect(options)
   const reply = await kube.call('GET', functionsPath(kube.namespace), { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } })
   if (reply.status !== 200) throw new Error(`listing Functions in ${kube.namespace}: ${reply.body.toString()}`)
   const answer = JSON.parse(reply.body.toString()) as Table
   if (answer.rows.length === 0) return `No Functions in namespace ${kube.namespace}.`
-  const rows = answer.rows.map((row) => row.cells.map((cell, column) => (answer.columnDefinitions[column].type === 'date' ? age(cell as string) : String(cell ?? ''))))
+  const rows = answer.rows.map((row) => row.cells.map((cell) => String(cell ?? '')))
   return table(
     answer.columnDefinitions.map((column) => column.name.toUpperCase()),
     rows,
@@ -33,13 +33,10 @@ export async function status(name: string, options: ClusterOptions): Promise<str
   const selector = encodeURIComponent(`${LABELS.functionName}=${name}`)
   const deployments = await kube.json<{ items: Deployment[] }>('GET', `/apis/apps/v1/namespaces/${kube.namespace}/deployments?labelSelector=${selector}`)
   const deployment = deployments.items[0]
-  const conditions = (fn.status?.conditions ?? []).map((condition) => [
-    condition.type,
-    statusMark(condition.status),
-    condition.reason ?? '',
-    age(condition.lastTransitionTime),
-    condition.message ?? '',
-  ])
+  const byType = (type: string) => CONDITION_TYPES.indexOf(type as (typeof CONDITION_TYPES)[number])
+  const conditions = [...(fn.status?.conditions ?? [])]
+    .sort((a, b) => byType(a.type) - byType(b.type))
+    .map((condition) => [condition.type, statusMark(condition.status), condition.reason ?? '', age(condition.lastTransitionTime), condition.message ?? ''])
   return [
     `Function ${kube.namespace}/${name} (runtime ${fn.spec.runtime ?? ''}, generation ${fn.metadata.generation})`,
     '',

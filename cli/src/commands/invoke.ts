@@ -55,7 +55,9 @@ function callUrl(url: URL, method: string, headers: Record<string, string>, body
     const sent = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers }, (response) => {
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () => done({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }))
+      response.on('end', () =>
+        done({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }),
+      )
     })
     sent.on('error', (err) => fail(new Error(`cannot reach ${url.href}: ${err.message}`)))
     sent.end(body)
@@ -78,7 +80,8 @@ export async function invoke(target: string | undefined, options: InvokeOptions)
     answer = { status: reply.status, statusText: '', headers: reply.headers, body: reply.body }
   }
   console.error(`HTTP ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`)
-  if (options.verbose) for (const [name, value] of Object.entries(answer.headers)) console.error(dim(`${name}: ${Array.isArray(value) ? value.join(', ') : value}`))
+  if (options.verbose)
+    for (const [name, value] of Object.entries(answer.headers)) console.error(dim(`${name}: ${Array.isArray(value) ? value.join(', ') : value}`))
   process.stdout.write(answer.body)
   if (answer.body.length > 0 && !answer.body.toString().endsWith('\n') && process.stdout.isTTY) process.stdout.write('\n')
   return answer.status >= 400 ? 1 : 0

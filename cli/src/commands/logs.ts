@@ -24,7 +24,11 @@ export async function logs(name: string, options: LogsOptions): Promise<void> {
     pods.items.map(async (pod) => {
       const isBuild = pod.metadata.labels?.[LABELS.resource] !== 'deployment'
       const container = isBuild ? 'executor' : pod.spec.containers[0].name
-      const query = new URLSearchParams({ container, follow: String(options.follow), ...(options.tail !== undefined ? { tailLines: String(options.tail) } : {}) })
+      const query = new URLSearchParams({
+        container,
+        follow: String(options.follow),
+        ...(options.tail !== undefined ? { tailLines: String(options.tail) } : {}),
+      })
       const prefix = dim(`${pod.metadata.name.padEnd(width)} | `)
       await kube.streamLines(`${podsPath(kube.namespace, pod.metadata.name)}/log?${query}`, (line) => console.log(prefix + line))
     }),

@@ -32,7 +32,12 @@ async function compileError(command: string, args: string[], file: string): Prom
     const report = ((err as { stderr?: string }).stderr || (err as Error).message).trim()
     // Python's report starts with the traceback of the checking one-liner; from the file's own line on is what matters.
     const own = report.indexOf(`File "${file}"`)
-    return own > 0 ? report.slice(own) : report
+    // Node's ends with the checker's own stack, which says nothing about the function.
+    return (own > 0 ? report.slice(own) : report)
+      .split('\n')
+      .filter((line) => !/^\s+at /.test(line))
+      .join('\n')
+      .trim()
   }
 }
 

@@ -4,10 +4,22 @@ import { run } from './run'
  * The Debian packages that build and run images on a machine without a Docker daemon (see
  * docs/images.md): buildah builds, containerd and runc run, docker-registry serves, debootstrap makes
  * the stand-in base images' root filesystem, skopeo copies between registries and archives. A real test node
- * adds the CNI plugins and conntrack (kube-proxy clears stale UDP entries with it).
+ * adds the CNI plugins and conntrack (kube-proxy clears stale UDP entries with it). The CLI's terminal test types
+ * into tmux and calls with curl, as a user would.
  */
 export const IMAGE_TOOL_PACKAGES = [
-  'buildah', 'containerd', 'runc', 'skopeo', 'docker-registry', 'debootstrap', 'iptables', 'apache2-utils', 'containernetworking-plugins', 'conntrack',
+  'buildah',
+  'containerd',
+  'runc',
+  'skopeo',
+  'docker-registry',
+  'debootstrap',
+  'iptables',
+  'apache2-utils',
+  'containernetworking-plugins',
+  'conntrack',
+  'tmux',
+  'curl',
 ] as const
 
 async function missing(packages: readonly string[]): Promise<string[]> {
