@@ -12,7 +12,13 @@ const { buildPlatformImages, Buildah } = createRequire(import.meta.url)('@kless/
 let options
 try {
   options = parseArgs({
-    options: { push: { type: 'string' }, 'stand-ins': { type: 'boolean' }, only: { type: 'string', multiple: true }, 'tls-verify': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      push: { type: 'string' },
+      'stand-ins': { type: 'boolean' },
+      only: { type: 'string', multiple: true },
+      'tls-verify': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   }).values
 } catch (err) {
   console.error(`${err.message}\nusage: npm run images -- [--push REGISTRY] [--stand-ins] [--only NAME]... [--tls-verify]`)

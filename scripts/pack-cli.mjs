@@ -19,7 +19,10 @@ const BUNDLED = {
   '@kless/runtime-matrix': { from: 'runtimes/matrix', files: ['dist', 'matrix.json'] },
   '@kless/runtime-staging': { from: 'runtimes/staging', files: ['dist'] },
   // The API entry (dist/api/index.js) and the webhook modules it reaches; nothing here starts a server.
-  '@kless/orchestrator': { from: 'orchestrator', files: ['dist/api', 'dist/webhooks/admission.js', 'dist/webhooks/defaulting.js', 'dist/webhooks/validating.js', 'dist/webhooks/offline.js'] },
+  '@kless/orchestrator': {
+    from: 'orchestrator',
+    files: ['dist/api', 'dist/webhooks/admission.js', 'dist/webhooks/defaulting.js', 'dist/webhooks/validating.js', 'dist/webhooks/offline.js'],
+  },
 }
 
 const work = mkdtempSync(join(tmpdir(), 'kless-pack-'))
@@ -50,7 +53,10 @@ try {
     type: 'module',
     bin: cli.bin,
     engines: cli.engines,
-    dependencies: { ...published, ...Object.fromEntries(Object.keys(BUNDLED).map((name) => [name, readJson(join(BUNDLED[name].from, 'package.json')).version])) },
+    dependencies: {
+      ...published,
+      ...Object.fromEntries(Object.keys(BUNDLED).map((name) => [name, readJson(join(BUNDLED[name].from, 'package.json')).version])),
+    },
     bundleDependencies: Object.keys(BUNDLED),
   }
   writeFileSync(join(pkg, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)

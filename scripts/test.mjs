@@ -28,33 +28,53 @@ function run(cmd, args, onLine = () => {}, env = process.env) {
 let passed = 0
 let failed = 0
 
-console.log('# lint')
-if ((await run(bin('eslint'), ['.'])) === 0) passed++
-else failed++
-
 // tap's own summary line: "# { total: 12, pass: 11, fail: 1, skip: … }"
 let summary = null
 const files = []
 // Where each failure is, as "file > subtest > assertion": a long run's log is read from its tail.
 const subtests = []
 const failures = []
+// The same two checks as `npm run lint`, each one result: a linter, and the formatter in check mode.
+for (const [tool, args] of [
+  ['eslint', ['.']],
+  ['prettier', ['--check', '**/*.{ts,mjs,js}']],
+]) {
+  console.log(`# lint: ${tool}`)
+  if ((await run(bin(tool), args)) === 0) passed++
+  else {
+    failed++
+    failures.push(`${tool} ${args.join(' ')}`)
+  }
+}
+
 const tapArgs = ['--reporter=tap', ...process.argv.slice(2)]
 // The bootstrap prepared the cache; a test that would build a tool fails with a message instead.
 const tapEnv = { ...process.env, KLESS_CACHE_READ_ONLY: '1' }
-const tapCode = await run(bin('tap'), tapArgs, (line) => {
-  const match = /^# \{ (.*) \}$/.exec(line)
-  if (match) summary = Object.fromEntries(match[1].split(', ').map((kv) => kv.split(': ')).map(([k, v]) => [k, Number(v)]))
-  const file = /^(?:not )?ok \d+ - (\S+) # time=([\d.]+)ms/.exec(line)
-  if (file) files.push({ name: file[1], ms: Number(file[2]) })
-  const subtest = /^( *)# Subtest: (.*)$/.exec(line)
-  if (subtest) subtests.splice(subtest[1].length / 4, Infinity, subtest[2])
-  const failure = /^( *)not ok \d+ - (.*?)(?: # time=[\d.]+ms)?$/.exec(line)
-  if (failure) {
-    const path = [...subtests.slice(0, failure[1].length / 4), failure[2]].filter((part, index, all) => part !== all[index - 1]).join(' > ')
-    // Parents report after their failed children; only the innermost failure is worth a line.
-    if (!failures.some((known) => known.startsWith(path))) failures.push(path)
-  }
-}, tapEnv)
+const tapCode = await run(
+  bin('tap'),
+  tapArgs,
+  (line) => {
+    const match = /^# \{ (.*) \}$/.exec(line)
+    if (match)
+      summary = Object.fromEntries(
+        match[1]
+          .split(', ')
+          .map((kv) => kv.split(': '))
+          .map(([k, v]) => [k, Number(v)]),
+      )
+    const file = /^(?:not )?ok \d+ - (\S+) # time=([\d.]+)ms/.exec(line)
+    if (file) files.push({ name: file[1], ms: Number(file[2]) })
+    const subtest = /^( *)# Subtest: (.*)$/.exec(line)
+    if (subtest) subtests.splice(subtest[1].length / 4, Infinity, subtest[2])
+    const failure = /^( *)not ok \d+ - (.*?)(?: # time=[\d.]+ms)?$/.exec(line)
+    if (failure) {
+      const path = [...subtests.slice(0, failure[1].length / 4), failure[2]].filter((part, index, all) => part !== all[index - 1]).join(' > ')
+      // Parents report after their failed children; only the innermost failure is worth a line.
+      if (!failures.some((known) => known.startsWith(path))) failures.push(path)
+    }
+  },
+  tapEnv,
+)
 if (summary) {
   passed += summary.pass ?? 0
   failed += summary.fail ?? 0

@@ -20,7 +20,14 @@ const { values } = parseArgs({ options: { rounds: { type: 'string', default: '1'
 const RUNTIME = 'kless/runtime-nodejs12:0.1.0'
 const EXECUTOR = 'kless/kaniko-executor:0.1.0'
 const spec = parse(readFileSync(join(root, 'testkit', 'fixtures', 'seed-examples', 'function-hello-john.yaml'), 'utf8')).spec
-const helloJohn = { dockerfile: 'kaniko/dockerfiles/nodejs.Dockerfile', handlerFile: 'handler.js', source: spec.source, depsFile: 'package.json', deps: spec.deps, env: {} }
+const helloJohn = {
+  dockerfile: 'kaniko/dockerfiles/nodejs.Dockerfile',
+  handlerFile: 'handler.js',
+  source: spec.source,
+  depsFile: 'package.json',
+  deps: spec.deps,
+  env: {},
+}
 
 const buildah = new images.Buildah()
 const registry = await images.LoopbackRegistry.start()
@@ -41,7 +48,14 @@ try {
     const context = images.functionBuildContext(fn)
     contexts.push(context)
     const destination = `${registry.host}/bench-${name}:${++sequence}`
-    const build = await images.kanikoBuild(containerd, executor, { id: `bench-kaniko-${process.pid}-${sequence}`, context, destination, registryHost: registry.host, buildArgs: { BASE_IMAGE: RUNTIME }, cacheRepo })
+    const build = await images.kanikoBuild(containerd, executor, {
+      id: `bench-kaniko-${process.pid}-${sequence}`,
+      context,
+      destination,
+      registryHost: registry.host,
+      buildArgs: { BASE_IMAGE: RUNTIME },
+      cacheRepo,
+    })
     if (build.exitCode !== 0) throw new Error(`kaniko build ${name} failed:\n${build.output.slice(-4000)}`)
     const reusedInstall = /Using caching version of cmd: RUN .*npm install/.test(build.output)
     const ranInstall = /RUN .*npm install[\s\S]*?(added \d+ packages|up to date)/.test(build.output) && !reusedInstall
@@ -53,7 +67,21 @@ try {
     const tag = `localhost/kless-bench/hello-john:${process.pid}`
     const started = Date.now()
     // --no-cache: a cold build, what kaniko's cold case does.
-    await buildah.run(['build', '--isolation', 'chroot', '--no-cache', '--pull=never', '--quiet', '-f', join(context, 'Dockerfile'), '--build-arg', `BASE_IMAGE=${RUNTIME}`, '-t', tag, context])
+    await buildah.run([
+      'build',
+      '--isolation',
+      'chroot',
+      '--no-cache',
+      '--pull=never',
+      '--quiet',
+      '-f',
+      join(context, 'Dockerfile'),
+      '--build-arg',
+      `BASE_IMAGE=${RUNTIME}`,
+      '-t',
+      tag,
+      context,
+    ])
     const seconds = (Date.now() - started) / 1000
     await buildah.run(['rmi', tag]).catch(() => undefined)
     return seconds
@@ -70,11 +98,17 @@ try {
   }
 
   const runtimeBytes = pushedBytes(`${registry.host}/${RUNTIME}`)
-  console.log(`# Hello John, kaniko v1.23.2 executor in a container, push to a loopback registry; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
+  console.log(
+    `# Hello John, kaniko v1.23.2 executor in a container, push to a loopback registry; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  )
   console.log('| round | case | build + push | × buildah cold build | npm install | pushed image |')
   console.log('|---|---|---|---|---|---|')
   for (const { round, baseline, cold, same, changed } of rows) {
-    for (const [name, r] of [['cold (base cached, deps not)', cold], ['deps unchanged', same], ['source-only change', changed]]) {
+    for (const [name, r] of [
+      ['cold (base cached, deps not)', cold],
+      ['deps unchanged', same],
+      ['source-only change', changed],
+    ]) {
       const install = r.reusedInstall ? 'reused from cache' : r.ranInstall ? 'ran' : 'ran (no cache hit)'
       console.log(`| ${round} | ${name} | ${r.seconds.toFixed(1)} s | ${(r.seconds / baseline).toFixed(2)}× | ${install} | ${(r.bytes / 1e6).toFixed(1)} MB |`)
     }

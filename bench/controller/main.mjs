@@ -44,7 +44,10 @@ const seconds = (ms) => (ms / 1000).toFixed(1)
 /** Applies objects in chunks through kubectl, as a user or a GitOps tool would. */
 async function applyAll(cluster, namespace, items) {
   for (let i = 0; i < items.length; i += 200) {
-    await cluster.kubectl(['apply', '-n', namespace, '--server-side', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 200) }))
+    await cluster.kubectl(
+      ['apply', '-n', namespace, '--server-side', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 200) }),
+    )
   }
 }
 
@@ -56,7 +59,11 @@ async function count(cluster, path, predicate) {
 
 async function waitForCount(cluster, path, predicate, n, timeoutMs) {
   let seen = 0
-  await waitFor(async () => (seen = await count(cluster, path, predicate)) >= n, timeoutMs, () => `${n} ready at ${path} (saw ${seen})`)
+  await waitFor(
+    async () => (seen = await count(cluster, path, predicate)) >= n,
+    timeoutMs,
+    () => `${n} ready at ${path} (saw ${seen})`,
+  )
 }
 
 function peakRssMb(pid) {
@@ -89,9 +96,17 @@ async function measureController(cluster, n, maxBuilds) {
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   try {
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 60_000, () => 'the controller to start')
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+      60_000,
+      () => 'the controller to start',
+    )
     const started = Date.now()
-    await applyAll(cluster, namespace, Array.from({ length: n }, (_, i) => fnItem(i)))
+    await applyAll(
+      cluster,
+      namespace,
+      Array.from({ length: n }, (_, i) => fnItem(i)),
+    )
     await waitForCount(cluster, `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${namespace}/functions`, running, n, 30 * 60_000)
     return { ms: Date.now() - started, peakRssMb: peakRssMb(child.pid) }
   } finally {
@@ -108,15 +123,27 @@ async function measureBaseline(cluster, n, maxBuilds) {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name: `bench-${i}-build`, labels: labels(i) },
-    spec: { backoffLimit: 0, template: { metadata: { labels: labels(i) }, spec: { restartPolicy: 'Never', containers: [{ name: 'executor', image: 'kaniko' }] } } },
+    spec: {
+      backoffLimit: 0,
+      template: { metadata: { labels: labels(i) }, spec: { restartPolicy: 'Never', containers: [{ name: 'executor', image: 'kaniko' }] } },
+    },
   })
   const deployment = (i) => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: `bench-${i}`, labels: labels(i) },
-    spec: { replicas: 1, selector: { matchLabels: labels(i) }, template: { metadata: { labels: labels(i) }, spec: { containers: [{ name: 'function', image: 'fn' }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels(i) },
+      template: { metadata: { labels: labels(i) }, spec: { containers: [{ name: 'function', image: 'fn' }] } },
+    },
   })
-  const service = (i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `bench-${i}` }, spec: { selector: labels(i), ports: [{ port: 80, targetPort: 8080 }] } })
+  const service = (i) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: `bench-${i}` },
+    spec: { selector: labels(i), ports: [{ port: 80, targetPort: 8080 }] },
+  })
   try {
     const started = Date.now()
     // The same build throttle the controller honours: waves of maxBuilds Jobs.

@@ -76,8 +76,19 @@ try {
   started = Date.now()
   await apply(fn('hello', 'changed', 3))
   const podIps = async () =>
-    JSON.parse(await kubectl('get', 'pods', '-n', NAMESPACE, '-l', 'serverless.kyma-project.io/function-name=hello,serverless.kyma-project.io/resource=deployment', '-o', 'json')).items
-      .filter((pod) => pod.status.podIP && !pod.metadata.deletionTimestamp)
+    JSON.parse(
+      await kubectl(
+        'get',
+        'pods',
+        '-n',
+        NAMESPACE,
+        '-l',
+        'serverless.kyma-project.io/function-name=hello,serverless.kyma-project.io/resource=deployment',
+        '-o',
+        'json',
+      ),
+    )
+      .items.filter((pod) => pod.status.podIP && !pod.metadata.deletionTimestamp)
       .map((pod) => pod.status.podIP)
   for (;;) {
     const ips = await podIps()
@@ -88,8 +99,14 @@ try {
   const scale = seconds(started)
 
   const row = (what, value, target) =>
-    console.log(`${what.padEnd(44)} ${value.toFixed(1).padStart(6)} s  ${(value / baseline).toFixed(1).padStart(5)}× baseline${target ? `  target ≤ ${target} s: ${value <= target ? 'met' : 'MISSED'}` : ''}`)
-  console.log(`# ${RUNTIME} Function with lodash; install: ${Object.entries(timings).map(([step, value]) => `${step} ${value.toFixed(1)} s`).join(', ')}`)
+    console.log(
+      `${what.padEnd(44)} ${value.toFixed(1).padStart(6)} s  ${(value / baseline).toFixed(1).padStart(5)}× baseline${target ? `  target ≤ ${target} s: ${value <= target ? 'met' : 'MISSED'}` : ''}`,
+    )
+  console.log(
+    `# ${RUNTIME} Function with lodash; install: ${Object.entries(timings)
+      .map(([step, value]) => `${step} ${value.toFixed(1)} s`)
+      .join(', ')}`,
+  )
   row('baseline: plain Deployment, apply → first 200', baseline)
   row('new Function, cold build cache', cold)
   row('new Function, warm build cache', warm, TARGETS.warmFirst200)

@@ -58,14 +58,16 @@ export function outcomeProblems(expect: Expect, outcome: Outcome): string[] {
   if (expect.noResponse) return [`expected no response, got ${res.status} ${preview(res.body)}`]
   const problems: string[] = []
   const statuses = expect.status === undefined ? [] : Array.isArray(expect.status) ? expect.status : [expect.status]
-  if (statuses.length && !statuses.includes(res.status)) problems.push(`status should be ${statuses.join(' or ')}, is ${res.status} (body ${preview(res.body)})`)
+  if (statuses.length && !statuses.includes(res.status))
+    problems.push(`status should be ${statuses.join(' or ')}, is ${res.status} (body ${preview(res.body)})`)
   for (let i = 1; i < res.rawHeaders.length; i += 2) {
     if (res.rawHeaders[i] === 'undefined') problems.push(`header ${res.rawHeaders[i - 1]} has the value "undefined"`)
   }
   const text = res.body.toString('utf8')
   if (expect.body !== undefined && text !== expect.body) problems.push(`body should be ${JSON.stringify(expect.body)}, is ${preview(res.body)}`)
   for (const part of list(expect.contains)) if (!text.includes(part)) problems.push(`body should contain ${JSON.stringify(part)}, is ${preview(res.body)}`)
-  for (const part of list(expect.notContains)) if (text.includes(part)) problems.push(`body should not contain ${JSON.stringify(part)}, is ${preview(res.body)}`)
+  for (const part of list(expect.notContains))
+    if (text.includes(part)) problems.push(`body should not contain ${JSON.stringify(part)}, is ${preview(res.body)}`)
   if (expect.regex !== undefined && !new RegExp(expect.regex).test(text)) problems.push(`body should match /${expect.regex}/, is ${preview(res.body)}`)
   if (expect.bytes !== undefined && !res.body.equals(Buffer.from(expect.bytes, 'base64'))) {
     problems.push(`body bytes should be ${expect.bytes} (base64), are ${res.body.toString('base64')}`)
@@ -251,7 +253,8 @@ async function runBody(row: Row, expect: Expect, fn: RunningFunction, spec: Func
     if (sink.received.length === sinkSeen || !last) problems.push('nothing arrived at the loopback sink')
     else {
       problems.push(...headerProblems(expect.sink.headers, last.headers).map((p) => `published request: ${p}`))
-      for (const part of list(expect.sink.contains)) if (!last.body.includes(part)) problems.push(`published body should contain ${JSON.stringify(part)}, is ${JSON.stringify(last.body.slice(0, 300))}`)
+      for (const part of list(expect.sink.contains))
+        if (!last.body.includes(part)) problems.push(`published body should contain ${JSON.stringify(part)}, is ${JSON.stringify(last.body.slice(0, 300))}`)
       if (expect.sink.json !== undefined) {
         try {
           problems.push(...subsetMismatches(expect.sink.json, JSON.parse(last.body)).map((p) => `published body: ${p}`))

@@ -1,5 +1,17 @@
 import { RUNTIME_NAMES, runtimeImage, runtimeInfo } from '@kless/runtime-matrix'
-import { Buildah, builtImage, Containerd, freePort, functionEnv, prepareNodeRuntime, preparePythonRuntime, pythonFunctionEnv, start, Started, waitFor } from '@kless/testkit'
+import {
+  Buildah,
+  builtImage,
+  Containerd,
+  freePort,
+  functionEnv,
+  prepareNodeRuntime,
+  preparePythonRuntime,
+  pythonFunctionEnv,
+  start,
+  Started,
+  waitFor,
+} from '@kless/testkit'
 import { get } from 'http'
 
 /** A function served by a runtime as a real process on loopback. */
@@ -48,7 +60,10 @@ export function launcher(runtime: string, target: Target): Launcher {
 export function selectedRuntimes(filter = process.env.KLESS_RUNTIMES): string[] {
   const all = [...RUNTIME_NAMES]
   if (!filter) return all
-  const wanted = filter.split(',').map((name) => name.trim()).filter(Boolean)
+  const wanted = filter
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
   for (const name of wanted) if (!all.includes(name)) throw new Error(`KLESS_RUNTIMES names unknown runtime "${name}"; registered: ${all.join(', ')}`)
   return wanted
 }
@@ -133,7 +148,14 @@ function imageLauncher(runtime: string): Launcher {
     const ref = await image
     const id = `${runtime}-${process.pid}-${++sequence}`
     return launchServer(`${ref} in container ${id}`, (port) =>
-      daemon.run({ image: ref, id, restricted: true, hostNetwork: true, binds: { [functionDir]: '/kubeless' }, env: { ...functionEnv(runtime, '/kubeless'), ...env, FUNC_PORT: String(port) } }),
+      daemon.run({
+        image: ref,
+        id,
+        restricted: true,
+        hostNetwork: true,
+        binds: { [functionDir]: '/kubeless' },
+        env: { ...functionEnv(runtime, '/kubeless'), ...env, FUNC_PORT: String(port) },
+      }),
     )
   }
 }

@@ -62,7 +62,10 @@ t.test('functions-framework conformance client', async (t) => {
   try {
     client = await goInstall(CLIENT_PACKAGE, CLIENT_VERSION, 'client')
   } catch (err) {
-    const reason = String((err as Error).message).split('\n').find((line) => /403|not available|error|cannot/i.test(line)) ?? String(err)
+    const reason =
+      String((err as Error).message)
+        .split('\n')
+        .find((line) => /403|not available|error|cannot/i.test(line)) ?? String(err)
     t.comment(`could not build ${CLIENT_PACKAGE}@${CLIENT_VERSION}: ${reason.trim()}`)
     t.skip(`the conformance client could not be built here (see docs/conformance.md): ${reason.trim()}`)
     return

@@ -25,7 +25,9 @@ function masked(fields: Fields): Fields {
 }
 
 export function jsonLog(component: string, write: (line: string) => void = (line) => process.stdout.write(line), base: Fields = {}): Log {
-  const emit = (level: string) => (msg: string, fields: Fields = {}) =>
-    write(`${JSON.stringify({ time: new Date().toISOString(), level, component, msg: maskCredentials(msg), ...masked({ ...base, ...fields }) })}\n`)
+  const emit =
+    (level: string) =>
+    (msg: string, fields: Fields = {}) =>
+      write(`${JSON.stringify({ time: new Date().toISOString(), level, component, msg: maskCredentials(msg), ...masked({ ...base, ...fields }) })}\n`)
   return { info: emit('info'), warn: emit('warn'), error: emit('error'), with: (fields) => jsonLog(component, write, { ...base, ...fields }) }
 }

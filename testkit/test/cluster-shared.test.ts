@@ -23,6 +23,10 @@ t.test('a cluster stops by itself when its owner process exits', async (t) => {
   t.ok(await cluster.isReady())
   owner.kill()
   await ownerExited
-  await waitFor(async () => !existsSync(cluster.dir), 30_000, () => `the reaper to remove ${cluster.dir}`)
+  await waitFor(
+    async () => !existsSync(cluster.dir),
+    30_000,
+    () => `the reaper to remove ${cluster.dir}`,
+  )
   await t.rejects(cluster.api('GET', '/readyz'), /ECONNREFUSED/, 'the API server is gone')
 })

@@ -76,8 +76,14 @@ t.test('a private cluster on loopback', async (t) => {
       await t.rejects(cluster.kubectl(['create', '-f', '-'], JSON.stringify(fn)), message, what)
     }
     const repo = { apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'GitRepository', metadata: { name: 'invalid' } }
-    await t.rejects(cluster.kubectl(['create', '-f', '-'], JSON.stringify({ ...repo, spec: { url: 'x', auth: { type: 'token', secretName: 's' } } })), /spec\.auth\.type.*Unsupported value: "token"/)
-    await t.rejects(cluster.kubectl(['create', '-f', '-'], JSON.stringify({ ...repo, spec: { url: 'x', auth: { type: 'key' } } })), /spec\.auth\.secretName: Required value/)
+    await t.rejects(
+      cluster.kubectl(['create', '-f', '-'], JSON.stringify({ ...repo, spec: { url: 'x', auth: { type: 'token', secretName: 's' } } })),
+      /spec\.auth\.type.*Unsupported value: "token"/,
+    )
+    await t.rejects(
+      cluster.kubectl(['create', '-f', '-'], JSON.stringify({ ...repo, spec: { url: 'x', auth: { type: 'key' } } })),
+      /spec\.auth\.secretName: Required value/,
+    )
   })
 
   t.test('kwok makes Deployment pods Ready and Job pods complete', async (t) => {
@@ -89,7 +95,10 @@ t.test('a private cluster on loopback', async (t) => {
     const deployment = await kubectlJson<{ status: { readyReplicas: number } }>(...n, 'get', 'deployment/web')
     t.equal(deployment.status.readyReplicas, 2)
     const pods = await kubectlJson<{ items: { status: { podIP?: string } }[] }>(...n, 'get', 'pods', '-l', 'app=web')
-    t.ok(pods.items.every((pod) => pod.status.podIP), 'pods get IPs')
+    t.ok(
+      pods.items.every((pod) => pod.status.podIP),
+      'pods get IPs',
+    )
 
     await kubectl(...n, 'create', 'job', 'build', '--image=example.test/kaniko:1')
     await kubectl(...n, 'wait', '--for=condition=Complete', '--timeout=60s', 'job/build')
@@ -104,15 +113,35 @@ t.test('a private cluster on loopback', async (t) => {
       apiVersion: 'batch/v1',
       kind: 'Job',
       metadata: { name: 'broken-build', namespace },
-      spec: { backoffLimit: 0, template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'build', image: 'example.test/kaniko:1' }] } } },
+      spec: {
+        backoffLimit: 0,
+        template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'build', image: 'example.test/kaniko:1' }] } },
+      },
     }
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(job))
     await kubectl('-n', namespace, 'wait', '--for=condition=Failed', '--timeout=60s', 'job/broken-build')
     t.pass('the Job failed')
 
     await kubectl('-n', namespace, 'create', 'deployment', 'crashing', '--image=example.test/crash:1')
-    await kubectl('-n', namespace, 'patch', 'deployment/crashing', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { labels: { 'kless.test/pod-outcome': 'crash' } } } } }))
-    await kubectl('-n', namespace, 'wait', '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff', '--timeout=60s', 'pod', '-l', 'kless.test/pod-outcome=crash')
+    await kubectl(
+      '-n',
+      namespace,
+      'patch',
+      'deployment/crashing',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { template: { metadata: { labels: { 'kless.test/pod-outcome': 'crash' } } } } }),
+    )
+    await kubectl(
+      '-n',
+      namespace,
+      'wait',
+      '--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff',
+      '--timeout=60s',
+      'pod',
+      '-l',
+      'kless.test/pod-outcome=crash',
+    )
     t.pass('the pod crash-loops')
 
     const slowJob = { ...job, metadata: { name: 'slow-build', namespace } }
@@ -169,14 +198,15 @@ t.test('a private cluster on loopback', async (t) => {
       cluster.kubectl(['-n', namespace, 'create', ...flags, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels } }))
     // The API server picks up new webhook configurations within a moment.
     await waitFor(
-      () => createConfigMap('probe', { verdict: 'reject' }, '--dry-run=server').then(() => false, (err: Error) => /rejected by the test webhook/.test(err.message)),
+      () =>
+        createConfigMap('probe', { verdict: 'reject' }, '--dry-run=server').then(
+          () => false,
+          (err: Error) => /rejected by the test webhook/.test(err.message),
+        ),
       30_000,
       () => 'the webhook to be called',
     )
-    await t.rejects(
-      createConfigMap('bad', { verdict: 'reject' }),
-      /admission webhook "verdict\.kless\.test" denied the request: rejected by the test webhook/,
-    )
+    await t.rejects(createConfigMap('bad', { verdict: 'reject' }), /admission webhook "verdict\.kless\.test" denied the request: rejected by the test webhook/)
     await createConfigMap('good', {})
     t.pass('an allowed object is created')
   })

@@ -110,7 +110,11 @@ async function waitForAnswer(proc: Started, ask: () => Promise<{ status: number;
   proc.exited.then((code) => (exitCode = code))
   let answer: { status: number; body: string } | undefined
   try {
-    await waitFor(async () => exitCode !== undefined || (answer = await ask()).status === 200, 30_000, () => 'the Function to answer GET /')
+    await waitFor(
+      async () => exitCode !== undefined || (answer = await ask()).status === 200,
+      30_000,
+      () => 'the Function to answer GET /',
+    )
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- container output ---\n${proc.output()}`)
   }
@@ -157,7 +161,13 @@ t.test('the seed Hello John Function built by the kaniko executor in a container
   const context = functionBuildContext(helloJohn)
   contexts.push(context)
   const destination = `${registry.host}/hello-john:${process.pid}`
-  const build = await kanikoBuild(containerd, executor, { id: containerId('kaniko'), context, destination, registryHost: registry.host, buildArgs: { BASE_IMAGE: NODE_RUNTIME_IMAGE } })
+  const build = await kanikoBuild(containerd, executor, {
+    id: containerId('kaniko'),
+    context,
+    destination,
+    registryHost: registry.host,
+    buildArgs: { BASE_IMAGE: NODE_RUNTIME_IMAGE },
+  })
   t.equal(build.exitCode, 0, `kaniko build and push\n${build.exitCode === 0 ? '' : build.output.slice(-6000)}`)
   if (build.exitCode !== 0) return
   t.comment(`hello-john: kaniko build and push ${build.seconds.toFixed(1)} s`)

@@ -15,7 +15,11 @@ const HANDLER = "module.exports = { main: (event, context) => 'Hello from ' + pr
 
 /** What the node left behind once `ms` have passed or nothing is left (the reaper notices a stop within a second). */
 async function leftoversWithin(dir: string, sysctlsBefore: Record<string, string>, ms: number): Promise<string[]> {
-  await waitFor(async () => (await realNodeLeftovers(dir, sysctlsBefore)).length === 0, ms, () => `${dir} to be cleaned up`).catch(() => undefined)
+  await waitFor(
+    async () => (await realNodeLeftovers(dir, sysctlsBefore)).length === 0,
+    ms,
+    () => `${dir} to be cleaned up`,
+  ).catch(() => undefined)
   return realNodeLeftovers(dir, sysctlsBefore)
 }
 

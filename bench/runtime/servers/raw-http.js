@@ -7,7 +7,9 @@ var http = require('http')
 http
   .createServer(function (req, res) {
     var chunks = []
-    req.on('data', function (chunk) { chunks.push(chunk) })
+    req.on('data', function (chunk) {
+      chunks.push(chunk)
+    })
     req.on('end', function () {
       if (chunks.length && /json/.test(req.headers['content-type'] || '')) JSON.parse(Buffer.concat(chunks).toString('utf8'))
       res.setHeader('Access-Control-Allow-Origin', '*')

@@ -30,7 +30,8 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--markdown') options.markdown = true
     else if (arg === '--runtime') {
       const names = (argv[++i] ?? '').split(',')
-      for (const name of names) if (!Object.keys(NODE_VERSIONS).includes(name)) throw new Error(`--runtime: unknown runtime "${name}"; known: ${Object.keys(NODE_VERSIONS).join(', ')}`)
+      for (const name of names)
+        if (!Object.keys(NODE_VERSIONS).includes(name)) throw new Error(`--runtime: unknown runtime "${name}"; known: ${Object.keys(NODE_VERSIONS).join(', ')}`)
       options.runtimes = names
     } else if (arg === '--duration') {
       const seconds = Number(argv[++i])
@@ -140,7 +141,12 @@ const LOADS: Array<[string, (durationSeconds: number) => Load]> = [
 /** The better of two results of the same load: on a shared machine, the slower run measured someone else. */
 function better(a: LoadResult | undefined, b: LoadResult): LoadResult {
   if (!a) return b
-  return { requestsPerSecond: Math.max(a.requestsPerSecond, b.requestsPerSecond), p50Ms: Math.min(a.p50Ms, b.p50Ms), p99Ms: Math.min(a.p99Ms, b.p99Ms), errors: a.errors + b.errors }
+  return {
+    requestsPerSecond: Math.max(a.requestsPerSecond, b.requestsPerSecond),
+    p50Ms: Math.min(a.p50Ms, b.p50Ms),
+    p99Ms: Math.min(a.p99Ms, b.p99Ms),
+    errors: a.errors + b.errors,
+  }
 }
 
 /**
@@ -172,7 +178,11 @@ async function measureAll(wrk: string, contenders: Contender[], options: Options
         }
       }
     }
-    return contenders.map((_, index) => ({ coldStartMs: median(coldStarts[index]), rssMb: rssMb(servers[index].server.child.pid as number), loads: loads[index] }))
+    return contenders.map((_, index) => ({
+      coldStartMs: median(coldStarts[index]),
+      rssMb: rssMb(servers[index].server.child.pid as number),
+      loads: loads[index],
+    }))
   } finally {
     await Promise.all(servers.map(({ server }) => server.stop()))
   }
@@ -233,7 +243,9 @@ function print(title: string, names: string[], rows: Row[], markdown: boolean): 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
   const wrk = ensureWrk()
-  console.log(`bench/runtime: wrk -t1, ${options.durationSeconds} s per figure, best of ${options.rounds} interleaved rounds, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`)
+  console.log(
+    `bench/runtime: wrk -t1, ${options.durationSeconds} s per figure, best of ${options.rounds} interleaved rounds, ${cpus().length} cores, load average ${loadavg()[0].toFixed(2)} at start`,
+  )
   let missed = 0
   for (const runtime of options.runtimes) {
     const rt = await prepareNodeRuntime(runtime)
@@ -253,7 +265,12 @@ async function main(): Promise<void> {
     const figures = await measureAll(wrk, contenders, options)
     const rows = rowsOf(figures)
     missed += rows.filter((row) => verdict(row).startsWith('MISSED')).length
-    print(`${runtime} (Node ${rt.version})`, contenders.map((c) => c.name), rows, options.markdown)
+    print(
+      `${runtime} (Node ${rt.version})`,
+      contenders.map((c) => c.name),
+      rows,
+      options.markdown,
+    )
   }
   console.log(`\nload average ${loadavg()[0].toFixed(2)} at the end; figures from a machine busy with other work are not comparable`)
   console.log(missed ? `${missed} target(s) missed` : 'all targets met')

@@ -73,10 +73,7 @@ export function defaultFunction(fn: Function, values: WebhookValues): Function {
       runtime: spec.runtime || values.function.defaultRuntime,
       ...defaultReplicas(spec, presetFor(labels, LABELS.replicasPreset, replicas.presets, replicas.defaultPreset)),
       resources: defaultResources(spec.resources, resourcesPresetFor(labels, LABELS.functionResourcesPreset, values.function.resources)),
-      buildResources: defaultResources(
-        spec.buildResources,
-        resourcesPresetFor(labels, LABELS.buildResourcesPreset, values.buildJob.resources),
-      ),
+      buildResources: defaultResources(spec.buildResources, resourcesPresetFor(labels, LABELS.buildResourcesPreset, values.buildJob.resources)),
     },
   }
 }

@@ -20,7 +20,7 @@ export function parseQuantity(value: string | number): bigint | undefined {
   if (exponent !== undefined && Math.abs(Number(exponent)) > 100) return undefined
   const [whole, fraction = ''] = number.split('.')
   let digits = BigInt(`${whole || '0'}${fraction}`)
-  const decimalShift = NANO_DIGITS - fraction.length + (exponent !== undefined ? Number(exponent) : DECIMAL_EXPONENT[suffix] ?? 0)
+  const decimalShift = NANO_DIGITS - fraction.length + (exponent !== undefined ? Number(exponent) : (DECIMAL_EXPONENT[suffix] ?? 0))
   if (suffix in BINARY_EXPONENT) digits *= 1n << BigInt(BINARY_EXPONENT[suffix])
   if (decimalShift >= 0) {
     digits *= 10n ** BigInt(decimalShift)

@@ -34,7 +34,13 @@ export class FunctionController {
   /** Per Function, the generation and labels last queued for: what a status write leaves unchanged. */
   private readonly lastSeen = new Map<string, string>()
 
-  constructor(kc: KubeConfig, config: ControllerConfig, templates: KanikoTemplates, metrics: ControllerMetrics, private readonly log: Log) {
+  constructor(
+    kc: KubeConfig,
+    config: ControllerConfig,
+    templates: KanikoTemplates,
+    metrics: ControllerMetrics,
+    private readonly log: Log,
+  ) {
     this.stores = createStores(kc, log, config.watchNamespace)
     const slots = new BuildSlots(config.maxSimultaneousBuilds, () => this.stores.jobs.list().filter(jobRunning).length)
     this.context = {
@@ -54,7 +60,11 @@ export class FunctionController {
         onDepth: (depth) => metrics.onDepth(depth),
         onResult: (key, outcome, ms, err) => {
           metrics.onResult(key, outcome, ms)
-          if (err) log.error(outcome === 'terminal' ? 'reconcile stopped' : 'reconcile failed, will retry', { function: key, error: (err as Error).message ?? String(err) })
+          if (err)
+            log.error(outcome === 'terminal' ? 'reconcile stopped' : 'reconcile failed, will retry', {
+              function: key,
+              error: (err as Error).message ?? String(err),
+            })
         },
       },
     )

@@ -1,4 +1,16 @@
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Job, type V1Pod, type V1Secret, type V1Service, type V1ServiceAccount, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node'
+import {
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Deployment,
+  type V1Job,
+  type V1Pod,
+  type V1Secret,
+  type V1Service,
+  type V1ServiceAccount,
+  type V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node'
 import { API_VERSION, GROUP, LABELS, MANAGED_BY_CONTROLLER, VERSION, type Function, type GitRepository } from '../api/types.js'
 import type { Log } from '../log.js'
 import { Store } from './store.js'

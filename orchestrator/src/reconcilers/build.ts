@@ -30,7 +30,12 @@ export function planOldJobs(observed: { jobs: V1Job[] }, desired: { fn: string; 
   if (stale.length === 0) return plan()
   return plan({
     writes: stale.map((job) => ({ delete: refOf('batch/v1', 'Job', job) })),
-    conditions: [Conditions.jobsDeleted(desired.fn, stale.map((job) => job.metadata?.name as string))],
+    conditions: [
+      Conditions.jobsDeleted(
+        desired.fn,
+        stale.map((job) => job.metadata?.name as string),
+      ),
+    ],
   })
 }
 
@@ -73,10 +78,16 @@ export function planBuild(observed: BuildObserved, desired: BuildDesired): Plan 
   }
   const labels = desired.job.metadata?.labels as Record<string, string>
   // Only the Job's own labels: its pod template is immutable.
-  const relabel = hasLabels(job.metadata?.labels, labels) ? plan() : plan({ writes: [{ label: refOf('batch/v1', 'Job', job), labels }], conditions: [Conditions.jobUpdated(name)] })
+  const relabel = hasLabels(job.metadata?.labels, labels)
+    ? plan()
+    : plan({ writes: [{ label: refOf('batch/v1', 'Job', job), labels }], conditions: [Conditions.jobUpdated(name)] })
   if (jobSucceeded(job)) return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFinished(name)] }
   if (jobFailed(job)) {
-    return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFailed(desired.fn, name, buildError(observed.pods))], stop: { requeueAfterMs: desired.retryMs } }
+    return {
+      ...relabel,
+      conditions: [...relabel.conditions, Conditions.jobFailed(desired.fn, name, buildError(observed.pods))],
+      stop: { requeueAfterMs: desired.retryMs },
+    }
   }
   return { ...relabel, conditions: [...relabel.conditions, Conditions.jobRunning(name)], stop: {} }
 }
@@ -95,7 +106,12 @@ export function buildError(pods: V1Pod[]): string | undefined {
     if (!message) continue
     const lines = message
       .split('\n')
-      .map((line) => line.replace(/^time="[^"]*"\s+level=\w+\s+msg=/, '').replace(/^"(.*)"$/, '$1').trim())
+      .map((line) =>
+        line
+          .replace(/^time="[^"]*"\s+level=\w+\s+msg=/, '')
+          .replace(/^"(.*)"$/, '$1')
+          .trim(),
+      )
       .filter((line) => line && !NOISE.some((noise) => noise.test(line)))
     const errors = lines.filter((line) => /(ERR!|\berror\b|\bERROR\b|\bError\b)/.test(line))
     const picked = errors.length > 0 ? [...errors.slice(0, 2), lines[lines.length - 1]] : lines.slice(-3)

@@ -23,7 +23,12 @@ export const Conditions = {
   jobFinished: (job: string) => change('BuildReady', 'True', 'JobFinished', `Job ${job} finished`),
   alreadyBuilt: (fn: string, image: string) => change('BuildReady', 'True', 'JobFinished', `Image ${image} of Function ${fn} already built`),
   jobFailed: (fn: string, job: string, why?: string) =>
-    change('BuildReady', 'False', 'JobFailed', `Job ${job} failed${why ? `: ${why}` : ''}; Function ${fn} is rebuilt when its source, dependencies or runtime change`),
+    change(
+      'BuildReady',
+      'False',
+      'JobFailed',
+      `Job ${job} failed${why ? `: ${why}` : ''}; Function ${fn} is rebuilt when its source, dependencies or runtime change`,
+    ),
 
   deploymentCreated: (deployment: string) => change('Running', 'Unknown', 'DeploymentCreated', `Deployment ${deployment} created`),
   deploymentUpdated: (deployment: string) => change('Running', 'Unknown', 'DeploymentUpdated', `Deployment ${deployment} updated`),

@@ -86,7 +86,9 @@ async function writeStatus(ctx: ControllerContext, fn: Function, draft: StatusDr
   const written = await ctx.client.writeStatus(fn, draft.status)
   if (!written) return
   await Promise.all(
-    draft.changes.map((change) => recordEvent(ctx, written, { type: change.status === 'False' ? 'Warning' : 'Normal', reason: change.reason, message: change.message })),
+    draft.changes.map((change) =>
+      recordEvent(ctx, written, { type: change.status === 'False' ? 'Warning' : 'Normal', reason: change.reason, message: change.message }),
+    ),
   )
 }
 

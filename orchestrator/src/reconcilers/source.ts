@@ -85,7 +85,8 @@ async function gitCredentials(ctx: ControllerContext, repository: GitRepository)
 async function resolveGit(ctx: ControllerContext, pass: Pass, reference: string): Promise<{ repository?: GitRepository; resolved: GitObserved['resolved'] }> {
   const namespace = pass.fn.metadata.namespace as string
   const repository = ctx.stores.gitRepositories.get(namespace, pass.fn.spec.source)
-  if (!repository) return { resolved: { failure: `Reading git options failed: GitRepository ${namespace}/${pass.fn.spec.source} of Function ${pass.key} not found` } }
+  if (!repository)
+    return { resolved: { failure: `Reading git options failed: GitRepository ${namespace}/${pass.fn.spec.source} of Function ${pass.key} not found` } }
   if (!reference) return { resolved: { failure: `Reading git options failed: Function ${pass.key} has no spec.reference` } }
   let credentials: GitCredentials | undefined
   try {

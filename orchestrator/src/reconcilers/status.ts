@@ -33,8 +33,7 @@ export function conditionOf(fn: Function, type: ConditionType): Condition | unde
 
 /** Whether two statuses say the same thing (transition times aside). */
 export function sameStatus(a: FunctionStatus | undefined, b: FunctionStatus): boolean {
-  const conditions = (s: FunctionStatus | undefined) =>
-    JSON.stringify((s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]))
+  const conditions = (s: FunctionStatus | undefined) => JSON.stringify((s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]))
   return (
     conditions(a) === conditions(b) &&
     a?.source === b.source &&
@@ -50,7 +49,10 @@ export class StatusDraft {
   readonly changes: ConditionChange[] = []
   status: FunctionStatus
 
-  constructor(fn: Function, private readonly now: () => string = () => new Date().toISOString()) {
+  constructor(
+    fn: Function,
+    private readonly now: () => string = () => new Date().toISOString(),
+  ) {
     this.status = {
       ...fn.status,
       conditions: [...(fn.status?.conditions ?? [])],

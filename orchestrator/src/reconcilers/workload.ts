@@ -104,7 +104,8 @@ export function planWorkload(observed: WorkloadObserved, desired: WorkloadDesire
 
   const failure = podFailure(observed.pods, desired.deployment.image)
   const state: DeploymentState = failure ? { state: 'failed', why: failure } : deploymentState(observed.deployment as V1Deployment)
-  if (state.state === 'ready') return plan({ writes: removal, conditions: [Conditions.deploymentReady(name)], stop: { requeueAfterMs: desired.readyRequeueMs } })
+  if (state.state === 'ready')
+    return plan({ writes: removal, conditions: [Conditions.deploymentReady(name)], stop: { requeueAfterMs: desired.readyRequeueMs } })
   if (state.state === 'failed') {
     return plan({ writes: removal, conditions: [Conditions.deploymentFailed(desired.key, name, state.why)], stop: { requeueAfterMs: desired.failedRequeueMs } })
   }
@@ -123,7 +124,9 @@ export const workloadPhase: Phase = {
         deployment: deployments.get(namespace, deploymentName(fn)),
         service: services.get(namespace, fn.metadata.name as string),
         autoscaler: autoscalers.get(namespace, autoscalerName(fn)),
-        pods: pods.list(namespace).filter((pod) => pod.metadata?.labels?.[LABELS.uuid] === fn.metadata.uid && pod.metadata?.labels?.[LABELS.resource] === 'deployment'),
+        pods: pods
+          .list(namespace)
+          .filter((pod) => pod.metadata?.labels?.[LABELS.uuid] === fn.metadata.uid && pod.metadata?.labels?.[LABELS.resource] === 'deployment'),
       },
       {
         fn,

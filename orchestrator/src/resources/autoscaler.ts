@@ -17,9 +17,7 @@ export function buildAutoscaler(fn: Function, targetCpuUtilizationPercentage: nu
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: deploymentName(fn) },
       minReplicas: minReplicas(fn),
       maxReplicas: maxReplicas(fn),
-      metrics: [
-        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilizationPercentage } } },
-      ],
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: targetCpuUtilizationPercentage } } }],
     },
   })
 }

@@ -5,9 +5,7 @@ import type { KanikoTemplates } from './kaniko.js'
 import { childLabels, childMeta, stableName, withAppliedHash } from './meta.js'
 import type { RuntimeProfile } from './runtime.js'
 
-export type BuildSource =
-  | { kind: 'inline'; configMapName: string }
-  | { kind: 'git'; revision: GitRevision; repository: GitRepository; fetcherImage: string }
+export type BuildSource = { kind: 'inline'; configMapName: string } | { kind: 'git'; revision: GitRevision; repository: GitRepository; fetcherImage: string }
 
 export interface BuildJobInputs {
   profile: RuntimeProfile
@@ -31,7 +29,12 @@ export function buildJobName(fn: Function, destination: string): string {
 export function toResourceRequirements(resources: ResourceRequirements | undefined): V1ResourceRequirements | undefined {
   if (!resources) return undefined
   const list = (values: ResourceRequirements['limits']) =>
-    values && Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))
+    values &&
+    Object.fromEntries(
+      Object.entries(values)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    )
   const requirements: V1ResourceRequirements = {}
   if (resources.limits) requirements.limits = list(resources.limits)
   if (resources.requests) requirements.requests = list(resources.requests)
@@ -73,12 +76,7 @@ export function buildJob(fn: Function, inputs: BuildJobInputs, templates: Kaniko
 
   const executor = podSpec.containers.find((c) => c.name === 'executor') as V1Container
   executor.image = inputs.executorImage
-  executor.args = [
-    ...inputs.executorArgs,
-    `--destination=${inputs.destination}`,
-    '--context=dir:///workspace',
-    `--build-arg=BASE_IMAGE=${inputs.baseImage}`,
-  ]
+  executor.args = [...inputs.executorArgs, `--destination=${inputs.destination}`, '--context=dir:///workspace', `--build-arg=BASE_IMAGE=${inputs.baseImage}`]
   executor.resources = toResourceRequirements(fn.spec.buildResources)
 
   if (source.kind === 'inline') {

@@ -26,9 +26,7 @@ export interface JsonPatchOperation {
   value?: unknown
 }
 
-export type AdmissionVerdict =
-  | { allowed: true; patch?: JsonPatchOperation[] }
-  | { allowed: false; code: number; reason: string; message: string }
+export type AdmissionVerdict = { allowed: true; patch?: JsonPatchOperation[] } | { allowed: false; code: number; reason: string; message: string }
 
 export interface AdmissionResponse {
   uid: string

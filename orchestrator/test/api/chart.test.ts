@@ -60,7 +60,12 @@ t.test('a bad values file is refused with every problem named', async (t) => {
     message: /webhook.values.function.resources.minRequestCpu must be a non-negative quantity like 100m or 64Mi, got "lots"/,
   })
   t.throws(
-    () => parseWebhookValues({ buildJob: { resources: { defaultPreset: 'toString', presets: { tiny: { requestCpu: '100m', requestMemory: '300Mi', limitCpu: '300m', limitMemory: '200Mi' } } } } }),
+    () =>
+      parseWebhookValues({
+        buildJob: {
+          resources: { defaultPreset: 'toString', presets: { tiny: { requestCpu: '100m', requestMemory: '300Mi', limitCpu: '300m', limitMemory: '200Mi' } } },
+        },
+      }),
     {
       message: new RegExp(
         [
@@ -96,7 +101,11 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   const minikube = await renderChart('placeholder-ns', '--set', 'webhook.values.buildJob.resources.defaultPreset=local-dev')
   writeFileSync(valuesFile, minikube.find('ConfigMap', 'serverless-webhook-values').data['values.yaml'])
   const overridden = readWebhookServerOptions({ WEBHOOK_VALUES_FILE: valuesFile }).values
-  t.same(defaultFunction(fn(), overridden).spec.buildResources, { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '400m', memory: '400Mi' } }, 'local-dev builds')
+  t.same(
+    defaultFunction(fn(), overridden).spec.buildResources,
+    { requests: { cpu: '200m', memory: '200Mi' }, limits: { cpu: '400m', memory: '400Mi' } },
+    'local-dev builds',
+  )
   t.not(
     minikube.find('Deployment', 'serverless-webhook').spec.template.metadata.annotations['checksum/values'],
     find('Deployment', 'serverless-webhook').spec.template.metadata.annotations['checksum/values'],
@@ -110,7 +119,11 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   const password = Buffer.from(registry.data.password, 'base64').toString()
   const auth = { auth: Buffer.from(`${username}:${password}`).toString('base64') }
   const internalAddress = 'serverless-docker-registry.placeholder-ns.svc.cluster.local:5000'
-  t.same(JSON.parse(Buffer.from(registry.data['.dockerconfigjson'], 'base64').toString()), { auths: { 'localhost:32137': auth, [internalAddress]: auth } }, 'the internal registry by default: both addresses')
+  t.same(
+    JSON.parse(Buffer.from(registry.data['.dockerconfigjson'], 'base64').toString()),
+    { auths: { 'localhost:32137': auth, [internalAddress]: auth } },
+    'the internal registry by default: both addresses',
+  )
   t.equal(Buffer.from(registry.data.registryAddress, 'base64').toString(), internalAddress, 'build Jobs push through the Service')
   t.equal(Buffer.from(registry.data.isInternal, 'base64').toString(), 'true')
   t.equal(password.length, 40, 'a generated password')
@@ -118,16 +131,39 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   t.equal(find('PersistentVolumeClaim', 'serverless-docker-registry').spec.resources.requests.storage, '20Gi')
   t.match(find('Secret', 'serverless-docker-registry-htpasswd').stringData.htpasswd, new RegExp(`^${username}:\\$2[aby]\\$`), 'the same user, bcrypt-hashed')
 
-  const external = await renderChart('placeholder-ns', '--set', 'dockerRegistry.enableInternal=false', '--set', 'dockerRegistry.serverAddress=registry.example:5000', '--set', 'dockerRegistry.registryAddress=registry.example:5000')
-  t.notOk(external.manifests.some((manifest) => manifest.metadata.name.startsWith('serverless-docker-registry')), 'an external registry: no registry in the cluster')
-  const externalAuths = JSON.parse(Buffer.from(external.find('Secret', 'serverless-registry-config-default').data['.dockerconfigjson'], 'base64').toString()).auths
+  const external = await renderChart(
+    'placeholder-ns',
+    '--set',
+    'dockerRegistry.enableInternal=false',
+    '--set',
+    'dockerRegistry.serverAddress=registry.example:5000',
+    '--set',
+    'dockerRegistry.registryAddress=registry.example:5000',
+  )
+  t.notOk(
+    external.manifests.some((manifest) => manifest.metadata.name.startsWith('serverless-docker-registry')),
+    'an external registry: no registry in the cluster',
+  )
+  const externalAuths = JSON.parse(
+    Buffer.from(external.find('Secret', 'serverless-registry-config-default').data['.dockerconfigjson'], 'base64').toString(),
+  ).auths
   t.same(Object.keys(externalAuths), ['registry.example:5000'])
 
   const mirrored = await renderChart('placeholder-ns', '--set', 'imageRegistry=mirror.example:5000')
-  const env = Object.fromEntries(mirrored.find('Deployment', 'serverless-ctrl-mngr').spec.template.spec.containers[0].env.map((entry: Manifest) => [entry.name, entry.value]))
+  const env = Object.fromEntries(
+    mirrored.find('Deployment', 'serverless-ctrl-mngr').spec.template.spec.containers[0].env.map((entry: Manifest) => [entry.name, entry.value]),
+  )
   t.same(
-    [mirrored.find('Deployment', 'serverless-ctrl-mngr').spec.template.spec.containers[0].image, env.APP_FUNCTION_BUILD_EXECUTOR_IMAGE, env.APP_FUNCTION_RUNTIME_IMAGE_PREFIX],
-    [`mirror.example:5000/kless/orchestrator:${testkit.platformVersion()}`, `mirror.example:5000/${at('containers.manager.envs.functionBuildExecutorImage.value')}`, 'mirror.example:5000/'],
+    [
+      mirrored.find('Deployment', 'serverless-ctrl-mngr').spec.template.spec.containers[0].image,
+      env.APP_FUNCTION_BUILD_EXECUTOR_IMAGE,
+      env.APP_FUNCTION_RUNTIME_IMAGE_PREFIX,
+    ],
+    [
+      `mirror.example:5000/kless/orchestrator:${testkit.platformVersion()}`,
+      `mirror.example:5000/${at('containers.manager.envs.functionBuildExecutorImage.value')}`,
+      'mirror.example:5000/',
+    ],
     'imageRegistry prefixes every platform image',
   )
 

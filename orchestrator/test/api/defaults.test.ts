@@ -75,10 +75,7 @@ t.test("the seed's function and build resources preset tables, from the preset l
 })
 
 t.test('an unknown preset name falls back to the default preset of its group', async (t) => {
-  const spec = defaulted(
-    {},
-    { [LABELS.replicasPreset]: 'XXL', [LABELS.functionResourcesPreset]: 'toString', [LABELS.buildResourcesPreset]: 'turbo' },
-  )
+  const spec = defaulted({}, { [LABELS.replicasPreset]: 'XXL', [LABELS.functionResourcesPreset]: 'toString', [LABELS.buildResourcesPreset]: 'turbo' })
   t.same([spec.minReplicas, spec.maxReplicas], [1, 1])
   t.same(spec.resources, { requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '100m', memory: '128Mi' } })
   t.same(spec.buildResources, { requests: { cpu: '700m', memory: '700Mi' }, limits: { cpu: '1100m', memory: '1100Mi' } })
@@ -110,12 +107,7 @@ t.test('defaulted requests never exceed the limits the user gave, and defaulted 
       { cpu: '15m', memory: '15Mi' },
       { cpu: '15m', memory: '15Mi' },
     ],
-    [
-      'large requests raise the defaulted limits',
-      { resources: { requests: { cpu: 2, memory: '2Gi' } } },
-      { cpu: 2, memory: '2Gi' },
-      { cpu: 2, memory: '2Gi' },
-    ],
+    ['large requests raise the defaulted limits', { resources: { requests: { cpu: 2, memory: '2Gi' } } }, { cpu: 2, memory: '2Gi' }, { cpu: 2, memory: '2Gi' }],
     [
       'limits above the preset request keep the preset request',
       { resources: { limits: { cpu: '1', memory: '1Gi' } } },

@@ -29,7 +29,10 @@ function runtimeEnums(node: unknown, path: string[] = []): Array<[string, unknow
 
 t.test("the CRD's spec.runtime and status.runtime enums are the matrix's runtimes, in its order", async (t) => {
   const enums = runtimeEnums(parse(readFileSync(CRD, 'utf8')))
-  t.same(enums.map(([path]) => path.replace(/.*properties\.(spec|status)\.properties\.runtime$/, '$1')), ['spec', 'status'])
+  t.same(
+    enums.map(([path]) => path.replace(/.*properties\.(spec|status)\.properties\.runtime$/, '$1')),
+    ['spec', 'status'],
+  )
   for (const [path, names] of enums) t.same(names, RUNTIME_NAMES, path)
 })
 
@@ -64,7 +67,11 @@ t.test('every variable the Deployment sets is reserved, on every runtime', async
       scalingEnabled: false,
     })
     const set = (deployment.spec?.template.spec?.containers[0].env ?? []).map((env) => env.name)
-    t.same(set.filter((name) => !(RESERVED_ENV_NAMES as readonly string[]).includes(name)), [], `${runtime}: ${set.join(', ')}`)
+    t.same(
+      set.filter((name) => !(RESERVED_ENV_NAMES as readonly string[]).includes(name)),
+      [],
+      `${runtime}: ${set.join(', ')}`,
+    )
   }
 })
 
@@ -77,7 +84,11 @@ t.test('the chart and the controller run the images this repository builds', asy
   const refs = testkit.platformImages().map((image) => image.ref)
   const values = parse(readFileSync(join(ROOT, 'charts', 'kless', 'values.yaml'), 'utf8'))
   const envs = values.containers.manager.envs
-  for (const ref of [envs.functionBuildExecutorImage.value, envs.functionBuildRepoFetcherImage.value, `${values.image.repository}:${testkit.platformVersion()}`]) {
+  for (const ref of [
+    envs.functionBuildExecutorImage.value,
+    envs.functionBuildRepoFetcherImage.value,
+    `${values.image.repository}:${testkit.platformVersion()}`,
+  ]) {
     t.ok(refs.includes(ref), `${ref} is built by images/`)
   }
   const config = readControllerConfig({}, 'host')

@@ -87,7 +87,18 @@ t.test('requests above limits and min above max are denied', async (t) => {
 
 t.test('reserved env names, row by row, and invalid env names', async (t) => {
   for (const name of RESERVED_ENV_NAMES) {
-    deniedFor(t, errorsFor({ env: [{ name: 'OK', value: '1' }, { name, value: 'x' }] }), 'spec.env[1].name', /is reserved/, name)
+    deniedFor(
+      t,
+      errorsFor({
+        env: [
+          { name: 'OK', value: '1' },
+          { name, value: 'x' },
+        ],
+      }),
+      'spec.env[1].name',
+      /is reserved/,
+      name,
+    )
   }
   for (const name of ['1ABC', 'A B', 'A=B', '']) {
     deniedFor(t, errorsFor({ env: [{ name, value: 'x' }] }), 'spec.env[0].name', name ? /not a valid env name/ : /is required/, JSON.stringify(name))
@@ -140,7 +151,10 @@ t.test("GitRepository URL and auth rules (the seed's list)", async (t) => {
     ['https', { url: 'https://github.com/kyma/sample.git' }],
     ['http with basic auth', { url: 'http://git.local/repo.git', auth: { type: 'basic', secretName: 'creds' } }],
     ['https with key auth', { url: 'https://git.local/repo.git', auth: { type: 'key', secretName: 'creds' } }],
-    ['git@ with key auth (the seed sample)', { url: 'git@github.com:sample-organization/sample-repo.git', auth: { type: 'key', secretName: 'kyma-git-creds' } }],
+    [
+      'git@ with key auth (the seed sample)',
+      { url: 'git@github.com:sample-organization/sample-repo.git', auth: { type: 'key', secretName: 'kyma-git-creds' } },
+    ],
     ['ssh:// with key auth', { url: 'ssh://git@host/repo.git', auth: { type: 'key', secretName: 'k' } }],
     ['git:// without auth', { url: 'git://host/repo.git' }],
   ]
@@ -151,7 +165,12 @@ t.test("GitRepository URL and auth rules (the seed's list)", async (t) => {
     ['ftp url', { url: 'ftp://host/repo.git' }, 'spec.url', /must start with https:\/\/, http:\/\/, git@, git:\/\/, ssh:\/\//],
     ['no .git suffix', { url: 'https://github.com/kyma/sample' }, 'spec.url', /must end with .git/],
     ['ssh without auth', { url: 'git@github.com:org/repo.git' }, 'spec.auth', /required for an SSH URL/],
-    ['ssh with basic auth', { url: 'ssh://host/repo.git', auth: { type: 'basic', secretName: 's' } }, 'spec.auth.type', /must be key for an SSH URL, got "basic"/],
+    [
+      'ssh with basic auth',
+      { url: 'ssh://host/repo.git', auth: { type: 'basic', secretName: 's' } },
+      'spec.auth.type',
+      /must be key for an SSH URL, got "basic"/,
+    ],
     ['ssh with empty secretName', { url: 'git@host:repo.git', auth: { type: 'key', secretName: '' } }, 'spec.auth.secretName', /must not be empty/],
     ['https with an unknown auth type', { url: 'https://h/r.git', auth: { type: 'token', secretName: 's' } }, 'spec.auth.type', /must be basic .* or key/],
     ['https with empty secretName', { url: 'https://h/r.git', auth: { type: 'basic', secretName: ' ' } }, 'spec.auth.secretName', /must not be empty/],

@@ -3,16 +3,7 @@ import type { CoreV1Event, V1ConfigMap, V1Deployment, V1Job, V1Secret, V1Service
 import { useSharedCluster, waitFor, type Cluster } from '@kless/testkit'
 import type { Function } from '../../src/api/types.js'
 import { startGitServer } from '../git/git-server.js'
-import {
-  childrenOf,
-  functionPath,
-  getJson,
-  isReady,
-  registrySecret,
-  startController,
-  waitForFunction,
-  type ControllerProcess,
-} from './harness.js'
+import { childrenOf, functionPath, getJson, isReady, registrySecret, startController, waitForFunction, type ControllerProcess } from './harness.js'
 
 const REGISTRY = 'registry.kless.test:5000'
 
@@ -47,14 +38,19 @@ function namespaceView(cluster: Cluster, ns: string, controller?: () => Controll
     patch: (name: string, body: object) => cluster.kubectl(['patch', '-n', ns, 'function', name, '--type=merge', '-p', JSON.stringify(body)]),
     get,
     ready: (name: string) => waitForFunction(cluster, ns, name, isReady, 60_000, controller?.()) as Promise<Function>,
-    until: (name: string, done: (fn: Function | undefined) => boolean, timeoutMs = 60_000) => waitForFunction(cluster, ns, name, done, timeoutMs, controller?.()),
+    until: (name: string, done: (fn: Function | undefined) => boolean, timeoutMs = 60_000) =>
+      waitForFunction(cluster, ns, name, done, timeoutMs, controller?.()),
     jobs: (uid: string) => childrenOf<V1Job>(cluster, ns, 'apis/batch/v1/jobs', uid),
     deployments: (uid: string) => childrenOf<V1Deployment>(cluster, ns, 'apis/apps/v1/deployments', uid),
     autoscalers: (uid: string) => childrenOf<V2HorizontalPodAutoscaler>(cluster, ns, 'apis/autoscaling/v2/horizontalpodautoscalers', uid),
     eventList,
     events: async (name: string) => (await eventList(name)).map((e) => e.reason as string),
     eventually: (name: string, reason: string) =>
-      waitFor(async () => (await eventList(name)).some((e) => e.reason === reason), 30_000, () => `a ${reason} event for ${name}`).then(() => true),
+      waitFor(
+        async () => (await eventList(name)).some((e) => e.reason === reason),
+        30_000,
+        () => `a ${reason} event for ${name}`,
+      ).then(() => true),
   }
 }
 
@@ -65,7 +61,10 @@ const leaderGauge = async (replica: ControllerProcess) =>
 
 t.test('the Function pipeline on a real API server', async (t) => {
   const cluster = await useSharedCluster()
-  const pipeline = await controlledNamespace(t, cluster, 'pipeline', { APP_FUNCTION_READY_REQUEUE_DURATION_SECONDS: '2', APP_GIT_FETCH_REQUEUE_DURATION_SECONDS: '2' })
+  const pipeline = await controlledNamespace(t, cluster, 'pipeline', {
+    APP_FUNCTION_READY_REQUEUE_DURATION_SECONDS: '2',
+    APP_GIT_FETCH_REQUEUE_DURATION_SECONDS: '2',
+  })
   const { ns } = pipeline
   const gitServer = await startGitServer()
   t.teardown(() => gitServer.close())
@@ -77,7 +76,13 @@ t.test('the Function pipeline on a real API server', async (t) => {
   // Each subtest has a Function of its own, so one failing leaves the others to tell their story.
 
   await t.test('an inline Function gets its ConfigMap, build Job, Deployment and Service, then True True True', async (t) => {
-    await apply(fnObject('hello', { source: source('hello'), resources: { requests: { cpu: '50m', memory: '64Mi' } }, buildResources: { limits: { cpu: '1', memory: '1Gi' } } }))
+    await apply(
+      fnObject('hello', {
+        source: source('hello'),
+        resources: { requests: { cpu: '50m', memory: '64Mi' } },
+        buildResources: { limits: { cpu: '1', memory: '1Gi' } },
+      }),
+    )
     const fn = await ready('hello')
     const uid = fn.metadata.uid as string
     t.same(
@@ -135,7 +140,11 @@ t.test('the Function pipeline on a real API server', async (t) => {
     )
     t.ok(await eventually('env-change', 'DeploymentUpdated'))
     await ready('env-change')
-    t.same((await jobs(uid)).map((j) => j.metadata?.name), [jobBefore.metadata?.name], 'still the one Job')
+    t.same(
+      (await jobs(uid)).map((j) => j.metadata?.name),
+      [jobBefore.metadata?.name],
+      'still the one Job',
+    )
   })
 
   await t.test('a source change builds a new image, deletes the old Job and updates the Deployment', async (t) => {
@@ -166,12 +175,20 @@ t.test('the Function pipeline on a real API server', async (t) => {
     await apply(fnObject('scaling', { source: source('scaling') }))
     const uid = (await ready('scaling')).metadata.uid as string
     await patch('scaling', { spec: { maxReplicas: 3 } })
-    await waitFor(async () => (await autoscalers(uid)).length === 1, 30_000, () => 'an autoscaler')
+    await waitFor(
+      async () => (await autoscalers(uid)).length === 1,
+      30_000,
+      () => 'an autoscaler',
+    )
     const [hpa] = await autoscalers(uid)
     t.match(hpa.spec, { minReplicas: 1, maxReplicas: 3, scaleTargetRef: { kind: 'Deployment' } })
     t.ok(await eventually('scaling', 'HorizontalPodAutoscalerCreated'))
     await patch('scaling', { spec: { maxReplicas: 1 } })
-    await waitFor(async () => (await autoscalers(uid)).length === 0, 30_000, () => 'the autoscaler to go')
+    await waitFor(
+      async () => (await autoscalers(uid)).length === 0,
+      30_000,
+      () => 'the autoscaler to go',
+    )
     await ready('scaling')
   })
 
@@ -191,22 +208,36 @@ t.test('the Function pipeline on a real API server', async (t) => {
   await t.test('crash-looping pods report DeploymentFailed from their state, long before the progress deadline', async (t) => {
     await apply(fnObject('crashing', { source: 'module.exports = {}', labels: { 'kless.test/pod-outcome': 'crash' } }))
     const fn = await until('crashing', withReason('DeploymentFailed'), 60_000)
-    t.match(fn?.status?.conditions?.find((c) => c.type === 'Running'), {
-      status: 'False',
-      message: /^Deployment crashing-\w+ of Function .*\/crashing failed: pod crashing-[\w-]+: container function CrashLoopBackOff, restarted 5 times/,
-    })
+    t.match(
+      fn?.status?.conditions?.find((c) => c.type === 'Running'),
+      {
+        status: 'False',
+        message: /^Deployment crashing-\w+ of Function .*\/crashing failed: pod crashing-[\w-]+: container function CrashLoopBackOff, restarted 5 times/,
+      },
+    )
     t.ok(await eventually('crashing', 'DeploymentFailed'))
   })
 
   await t.test('a git Function follows its branch through a real git server', async (t) => {
     const first = gitServer.commit('orders', 'main', { 'fn/handler.js': 'module.exports = { main: () => 1 }', 'fn/package.json': '{}' })
-    await apply({ apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'GitRepository', metadata: { name: 'orders' }, spec: { url: gitServer.url('orders') } })
+    await apply({
+      apiVersion: 'serverless.kyma-project.io/v1alpha1',
+      kind: 'GitRepository',
+      metadata: { name: 'orders' },
+      spec: { url: gitServer.url('orders') },
+    })
     await apply(fnObject('from-git', { type: 'git', source: 'orders', reference: 'main', baseDir: '/fn' }))
     let fn = await ready('from-git')
     t.equal(fn.status?.commit, first)
-    t.match(fn.status?.conditions?.find((c) => c.type === 'ConfigurationReady'), { reason: 'SourceUpdated', message: new RegExp(first) })
+    t.match(
+      fn.status?.conditions?.find((c) => c.type === 'ConfigurationReady'),
+      { reason: 'SourceUpdated', message: new RegExp(first) },
+    )
     const [job] = await jobs(fn.metadata.uid as string)
-    t.match(job.spec?.template.spec?.initContainers?.[0].env, [{ name: 'APP_REPOSITORY_URL', value: gitServer.url('orders') }, { name: 'APP_REPOSITORY_COMMIT', value: first }])
+    t.match(job.spec?.template.spec?.initContainers?.[0].env, [
+      { name: 'APP_REPOSITORY_URL', value: gitServer.url('orders') },
+      { name: 'APP_REPOSITORY_COMMIT', value: first },
+    ])
     t.match(job.spec?.template.spec?.containers[0].volumeMounts?.at(-1), { name: 'workspace', subPath: 'fn', mountPath: '/workspace/src' })
 
     const second = gitServer.commit('orders', 'main', { 'fn/handler.js': 'module.exports = { main: () => 2 }' })
@@ -218,16 +249,28 @@ t.test('the Function pipeline on a real API server', async (t) => {
 
   await t.test('a git reference that does not exist is SourceUpdateFailed', async (t) => {
     gitServer.commit('payments', 'main', { 'handler.js': 'module.exports = { main: () => 1 }' })
-    await apply({ apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'GitRepository', metadata: { name: 'payments' }, spec: { url: gitServer.url('payments') } })
+    await apply({
+      apiVersion: 'serverless.kyma-project.io/v1alpha1',
+      kind: 'GitRepository',
+      metadata: { name: 'payments' },
+      spec: { url: gitServer.url('payments') },
+    })
     await apply(fnObject('git-no-branch', { type: 'git', source: 'payments', reference: 'no-such-branch', baseDir: '/' }))
     const fn = await until('git-no-branch', withReason('SourceUpdateFailed'), 30_000)
-    t.match(fn?.status?.conditions?.find((c) => c.type === 'ConfigurationReady'), { status: 'False', message: /no branch or tag named "no-such-branch"/ })
+    t.match(
+      fn?.status?.conditions?.find((c) => c.type === 'ConfigurationReady'),
+      { status: 'False', message: /no branch or tag named "no-such-branch"/ },
+    )
   })
 
   await t.test('input that slipped past the webhooks gives a False condition, not a crash loop', async (t) => {
     await apply(fnObject('no-repo', { type: 'git', source: 'missing-repo', reference: 'main', baseDir: '/' }))
     const fn = await until('no-repo', withReason('SourceUpdateFailed'), 30_000)
-    t.match(fn?.status?.conditions?.[0], { type: 'ConfigurationReady', status: 'False', message: /GitRepository .*missing-repo of Function .*no-repo not found/ })
+    t.match(fn?.status?.conditions?.[0], {
+      type: 'ConfigurationReady',
+      status: 'False',
+      message: /GitRepository .*missing-repo of Function .*no-repo not found/,
+    })
     const rejected = await apply(fnObject('cobol', { source: 'x', runtime: 'cobol' })).catch((err: Error) => err.message)
     t.match(rejected, /Unsupported value: "cobol"/, 'an unknown runtime is stopped by the CRD schema before it reaches the controller')
     t.equal(controller.process.child.exitCode, null, 'the controller is still running')
@@ -243,7 +286,10 @@ t.test('the Function pipeline on a real API server', async (t) => {
       () => `a ReconcileFailed event for hello.v2\n${controller.process.output().slice(-2000)}`,
     )
     t.equal(event?.type, 'Warning')
-    t.match(event?.message, new RegExp(`^deploying the workload for Function ${ns}/hello\\.v2: applying Service ${ns}/hello\\.v2: Service "hello\\.v2" is invalid: metadata\\.name`))
+    t.match(
+      event?.message,
+      new RegExp(`^deploying the workload for Function ${ns}/hello\\.v2: applying Service ${ns}/hello\\.v2: Service "hello\\.v2" is invalid: metadata\\.name`),
+    )
     await new Promise((resolve) => setTimeout(resolve, 3000))
     t.equal((await view.eventList('hello.v2')).filter((e) => e.reason === 'ReconcileFailed').length, 1, 'retries of the same failure add no Events')
     t.match(controller.process.output(), new RegExp(`"level":"error".*"function":"${ns}/hello.v2"`), 'and a JSON log line with the Function key')
@@ -300,7 +346,10 @@ t.test('the Function pipeline on a real API server', async (t) => {
     const limited = await throttled.start()
     t.teardown(() => limited.stop())
     const names = Array.from({ length: 8 }, (_, i) => `throttled-${i}`)
-    await cluster.kubectl(['apply', '-n', throttled.ns, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: names.map((name) => fnObject(name, { source: source(name) })) }))
+    await cluster.kubectl(
+      ['apply', '-n', throttled.ns, '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'List', items: names.map((name) => fnObject(name, { source: source(name) })) }),
+    )
     let most = 0
     let sampling = true
     const sampler = (async () => {
@@ -323,7 +372,11 @@ t.test('the Function pipeline on a real API server', async (t) => {
     const ha = await controlledNamespace(t, cluster, 'ha', { APP_LEADER_ELECTION_LEASE_SECONDS: '8' })
     const first = await ha.start({ POD_NAME: 'replica-a' })
     t.teardown(() => first.stop())
-    await waitFor(async () => (await leaderGauge(first)) === 1, 10_000, () => 'replica-a to lead')
+    await waitFor(
+      async () => (await leaderGauge(first)) === 1,
+      10_000,
+      () => 'replica-a to lead',
+    )
     const second = await ha.start({ POD_NAME: 'replica-b' })
     t.teardown(() => second.stop())
     const apply = (name: string) => cluster.kubectl(['apply', '-n', ha.ns, '-f', '-'], JSON.stringify(fnObject(name, { source: source(name) })))

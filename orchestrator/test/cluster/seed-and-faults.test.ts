@@ -40,7 +40,10 @@ t.test('on a private cluster', async (t) => {
     const gitServer = await startGitServer(credentials)
     t.teardown(() => gitServer.close())
     const commit = gitServer.commit('orders', 'branchA', { 'handler.js': 'module.exports = { main: () => "from git" }', 'package.json': '{}' })
-    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-creds', namespace: 'default' }, stringData: credentials }))
+    await cluster.kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git-creds', namespace: 'default' }, stringData: credentials }),
+    )
     await cluster.kubectl(
       ['apply', '-f', '-'],
       JSON.stringify({
@@ -51,7 +54,13 @@ t.test('on a private cluster', async (t) => {
       }),
     )
 
-    for (const file of ['function-hello-john.yaml', 'function-cm-env-values.yaml', 'function-node-envs.yaml', 'function-python-memfile-max.yaml', 'function-git.yaml']) {
+    for (const file of [
+      'function-hello-john.yaml',
+      'function-cm-env-values.yaml',
+      'function-node-envs.yaml',
+      'function-python-memfile-max.yaml',
+      'function-git.yaml',
+    ]) {
       await t.test(file, async (t) => {
         const example = seedFunction(file)
         const name = example.metadata.name as string
@@ -71,7 +80,11 @@ t.test('on a private cluster', async (t) => {
         t.equal(owned.configMaps.length, git ? 0 : 1, 'a source ConfigMap for inline code')
         t.equal(owned.jobs.length, 1, 'one build Job')
         t.equal(owned.deployments.length, 1, 'one Deployment')
-        t.same(owned.services.map((s) => s.metadata?.name), [name], 'a Service named like the Function')
+        t.same(
+          owned.services.map((s) => s.metadata?.name),
+          [name],
+          'a Service named like the Function',
+        )
         t.equal(owned.autoscalers.length, 0, 'no autoscaler: minReplicas == maxReplicas')
         t.equal(owned.deployments[0].spec?.replicas, example.spec.minReplicas ?? 1)
         t.equal(owned.deployments[0].spec?.template.spec?.containers[0].image, destination(owned.jobs[0]))
@@ -79,7 +92,10 @@ t.test('on a private cluster', async (t) => {
         t.same(env.slice(0, example.spec.env?.length ?? 0), example.spec.env ?? [], "the Function's env first, valueFrom kept")
         if (git) t.equal(fn.status?.commit, commit)
         if (example.spec.resources) {
-          t.same(owned.deployments[0].spec?.template.spec?.containers[0].resources, { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '500m', memory: '500Mi' } })
+          t.same(owned.deployments[0].spec?.template.spec?.containers[0].resources, {
+            limits: { cpu: '1', memory: '1Gi' },
+            requests: { cpu: '500m', memory: '500Mi' },
+          })
           t.same(owned.jobs[0].spec?.template.spec?.containers[0].resources, { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '1', memory: '1Gi' } })
         }
         const table = await cluster.kubectl(['get', 'functions', '-n', 'default', name])
@@ -110,7 +126,12 @@ t.test('on a private cluster', async (t) => {
             kind: 'Function',
             metadata: { name },
             // Odd Functions change their code in every version, so builds are replaced mid-flight.
-            spec: { runtime: 'nodejs12', source: `module.exports = { main: () => "${i % 2 ? version : 0}" }`, minReplicas: 1, maxReplicas: version % 2 ? 2 : 1 },
+            spec: {
+              runtime: 'nodejs12',
+              source: `module.exports = { main: () => "${i % 2 ? version : 0}" }`,
+              minReplicas: 1,
+              maxReplicas: version % 2 ? 2 : 1,
+            },
           })),
         }),
       )
@@ -150,12 +171,23 @@ t.test('on a private cluster', async (t) => {
     for (const name of functions) t.same(await problems(name), [], `${name}: one ConfigMap, Job, Deployment, Service; autoscaler as asked; current image`)
 
     // No orphans: every object the controller labels as its own has an existing owner.
-    const uids = new Set(((await getJson<{ items: Function[] }>(cluster, `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${ns}/functions`))?.items ?? []).map((f) => f.metadata.uid))
+    const uids = new Set(
+      ((await getJson<{ items: Function[] }>(cluster, `/apis/serverless.kyma-project.io/v1alpha1/namespaces/${ns}/functions`))?.items ?? []).map(
+        (f) => f.metadata.uid,
+      ),
+    )
     for (const plural of ['configmaps', 'apis/batch/v1/jobs', 'apis/apps/v1/deployments', 'services', 'apis/autoscaling/v2/horizontalpodautoscalers']) {
       const prefix = plural.startsWith('apis/') ? `/${plural.split('/').slice(0, 3).join('/')}` : '/api/v1'
-      const list = await getJson<{ items: V1Job[] }>(cluster, `${prefix}/namespaces/${ns}/${plural.split('/').at(-1)}?labelSelector=serverless.kyma-project.io/managed-by%3Dfunction-controller`)
+      const list = await getJson<{ items: V1Job[] }>(
+        cluster,
+        `${prefix}/namespaces/${ns}/${plural.split('/').at(-1)}?labelSelector=serverless.kyma-project.io/managed-by%3Dfunction-controller`,
+      )
       const orphans = (list?.items ?? []).filter((item) => item.metadata?.ownerReferences && !item.metadata.ownerReferences.some((ref) => uids.has(ref.uid)))
-      t.same(orphans.map((o) => o.metadata?.name), [], `no orphaned ${plural}`)
+      t.same(
+        orphans.map((o) => o.metadata?.name),
+        [],
+        `no orphaned ${plural}`,
+      )
     }
   })
 
@@ -164,8 +196,14 @@ t.test('on a private cluster', async (t) => {
     const crd = 'functions.serverless.kyma-project.io'
     const index = await cluster.kubectl(['get', 'crd', crd, '-o', 'jsonpath={.spec.versions[*].name}'])
     await cluster.kubectl([
-      'patch', 'crd', crd, '--type=json', '-p',
-      JSON.stringify(index.split(' ').map((_, i) => ({ op: 'remove', path: `/spec/versions/${i}/schema/openAPIV3Schema/properties/spec/properties/runtime/enum` }))),
+      'patch',
+      'crd',
+      crd,
+      '--type=json',
+      '-p',
+      JSON.stringify(
+        index.split(' ').map((_, i) => ({ op: 'remove', path: `/spec/versions/${i}/schema/openAPIV3Schema/properties/spec/properties/runtime/enum` })),
+      ),
     ])
     const ns = await cluster.createNamespace('bad-runtime')
     const controller = await startController(cluster, { APP_WATCH_NAMESPACE: ns })
@@ -173,13 +211,23 @@ t.test('on a private cluster', async (t) => {
     await waitFor(
       () =>
         cluster
-          .kubectl(['apply', '-n', ns, '-f', '-'], JSON.stringify({ apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'Function', metadata: { name: 'cobol' }, spec: { source: 'x', runtime: 'cobol' } }))
+          .kubectl(
+            ['apply', '-n', ns, '-f', '-'],
+            JSON.stringify({
+              apiVersion: 'serverless.kyma-project.io/v1alpha1',
+              kind: 'Function',
+              metadata: { name: 'cobol' },
+              spec: { source: 'x', runtime: 'cobol' },
+            }),
+          )
           .then(() => true),
       30_000,
       () => 'the API server to accept the Function once the enum is gone',
     )
     const fn = await waitForFunction(cluster, ns, 'cobol', (f) => f?.status?.conditions?.[0]?.status === 'False', 30_000, controller)
-    t.match(fn?.status?.conditions, [{ type: 'ConfigurationReady', status: 'False', reason: 'SourceUpdateFailed', message: /asks for runtime "cobol", which is not one of nodejs12/ }])
+    t.match(fn?.status?.conditions, [
+      { type: 'ConfigurationReady', status: 'False', reason: 'SourceUpdateFailed', message: /asks for runtime "cobol", which is not one of nodejs12/ },
+    ])
     await sleep(3000)
     const metrics = await (await fetch(`http://127.0.0.1:${controller.metricsPort}/metrics`)).text()
     t.equal(Number(/^kless_function_reconcile_total\{outcome="terminal"\} (\d+)/m.exec(metrics)?.[1]), 1, 'reconciled once, not retried')
@@ -194,7 +242,12 @@ t.test('on a private cluster', async (t) => {
     const apply = (name: string) =>
       cluster.kubectl(
         ['apply', '-n', ns, '-f', '-'],
-        JSON.stringify({ apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'Function', metadata: { name }, spec: { source: `module.exports = { main: () => "${name}" }` } }),
+        JSON.stringify({
+          apiVersion: 'serverless.kyma-project.io/v1alpha1',
+          kind: 'Function',
+          metadata: { name },
+          spec: { source: `module.exports = { main: () => "${name}" }` },
+        }),
       )
     for (const name of ['before-1', 'before-2', 'before-3']) await apply(name)
     await cluster.restartApiServer()

@@ -11,7 +11,14 @@ t.test('one JSON object per line: time, level, component, msg, the Function key'
   log.with({ function: 'demo/hello' }).error('reconcile failed, will retry', { error: 'boom' })
   t.equal(lines.length, 1)
   t.ok(lines[0].endsWith('\n'))
-  t.match(JSON.parse(lines[0]), { time: /^\d{4}-/, level: 'error', component: 'controller', msg: 'reconcile failed, will retry', function: 'demo/hello', error: 'boom' })
+  t.match(JSON.parse(lines[0]), {
+    time: /^\d{4}-/,
+    level: 'error',
+    component: 'controller',
+    msg: 'reconcile failed, will retry',
+    function: 'demo/hello',
+    error: 'boom',
+  })
 })
 
 t.test('credentials in a URL never reach a line', async (t) => {

@@ -15,7 +15,16 @@ export function reasons(fn: Function): Record<string, string | undefined> {
 /** Names of the Function's running pods (not its build pods). */
 export async function podsOf(cluster: Cluster, namespace: string, name: string): Promise<string[]> {
   const pods = JSON.parse(
-    await cluster.kubectl(['get', 'pods', '-n', namespace, '-l', `serverless.kyma-project.io/function-name=${name},serverless.kyma-project.io/resource=deployment`, '-o', 'json']),
+    await cluster.kubectl([
+      'get',
+      'pods',
+      '-n',
+      namespace,
+      '-l',
+      `serverless.kyma-project.io/function-name=${name},serverless.kyma-project.io/resource=deployment`,
+      '-o',
+      'json',
+    ]),
   ) as { items: { metadata: { name: string; deletionTimestamp?: string }; status: { phase: string } }[] }
   return pods.items.filter((pod) => pod.status.phase === 'Running' && !pod.metadata.deletionTimestamp).map((pod) => pod.metadata.name)
 }
@@ -32,7 +41,13 @@ export async function childrenLeft(cluster: Cluster, namespace: string, uid: str
 export const functionUrl = (cluster: Cluster, namespace: string, name: string) => serviceUrl(cluster, namespace, name)
 
 /** Waits until the Function satisfies `done`; the timeout message names its conditions, its pods and the controller's log. */
-export async function waitForFunctionOnNode(cluster: Cluster, namespace: string, name: string, done: (fn: Function | undefined) => boolean, timeoutMs: number): Promise<Function> {
+export async function waitForFunctionOnNode(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  done: (fn: Function | undefined) => boolean,
+  timeoutMs: number,
+): Promise<Function> {
   let last: Function | undefined
   await waitFor(
     async () => done((last = await getJson<Function>(cluster, functionPath(namespace, name)))),
@@ -56,7 +71,9 @@ export function functionOf(namespace: string, name: string, source: string, spec
 }
 
 async function functionDeployment(cluster: Cluster, namespace: string, name: string) {
-  const list = JSON.parse(await cluster.kubectl(['get', 'deployments', '-n', namespace, '-l', `serverless.kyma-project.io/function-name=${name}`, '-o', 'json'])) as {
+  const list = JSON.parse(
+    await cluster.kubectl(['get', 'deployments', '-n', namespace, '-l', `serverless.kyma-project.io/function-name=${name}`, '-o', 'json']),
+  ) as {
     items: { spec: { template: { spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] } } } }[]
   }
   return list.items[0].spec.template.spec.containers[0]
@@ -71,7 +88,11 @@ export async function functionEnvOf(cluster: Cluster, namespace: string, name: s
 }
 
 export async function jobsOf(cluster: Cluster, namespace: string): Promise<string[]> {
-  return (await cluster.kubectl(['get', 'jobs', '-n', namespace, '-o', 'name'])).split('\n').filter(Boolean).map((name) => name.replace(/^job\.batch\//, '')).sort()
+  return (await cluster.kubectl(['get', 'jobs', '-n', namespace, '-o', 'name']))
+    .split('\n')
+    .filter(Boolean)
+    .map((name) => name.replace(/^job\.batch\//, ''))
+    .sort()
 }
 
 /** GETs `url` every 50 ms on new connections until stopped; what failed is kept, with the time it happened. */

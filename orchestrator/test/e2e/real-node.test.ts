@@ -52,8 +52,13 @@ t.test('on a real node with the chart installed', async (t) => {
   const kubectl = (...args: string[]) => cluster.kubectl(args)
 
   t.test('the controller, the webhook and the internal registry run as pods of the chart', async (t) => {
-    const pods = JSON.parse(await kubectl('get', 'pods', '-n', SYSTEM_NAMESPACE, '-o', 'json')) as { items: { metadata: { labels: Record<string, string> }; status: { phase: string } }[] }
-    const components = pods.items.filter((pod) => pod.status.phase === 'Running').map((pod) => pod.metadata.labels['app.kubernetes.io/component']).sort()
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', SYSTEM_NAMESPACE, '-o', 'json')) as {
+      items: { metadata: { labels: Record<string, string> }; status: { phase: string } }[]
+    }
+    const components = pods.items
+      .filter((pod) => pod.status.phase === 'Running')
+      .map((pod) => pod.metadata.labels['app.kubernetes.io/component'])
+      .sort()
     t.same(components, ['controller', 'registry', 'webhook'])
     t.comment(`install: ${JSON.stringify(timings)}`)
   })
@@ -70,7 +75,10 @@ t.test('on a real node with the chart installed', async (t) => {
     t.comment(`kubectl apply → Running: ${((Date.now() - applied) / 1000).toFixed(1)} s`)
     t.same(reasons(ready), { ConfigurationReady: 'ConfigMapCreated', BuildReady: 'JobFinished', Running: 'DeploymentReady' })
     t.same(await httpGet(await functionUrl(cluster, namespace, name)), { status: 200, body: 'Hello John' }, 'the answer comes through its npm dependencies')
-    t.match(await kubectl('get', 'functions', '-n', namespace), /NAME\s+CONFIGURED\s+BUILT\s+RUNNING\s+RUNTIME\s+VERSION\s+AGE\n\S+\s+True\s+True\s+True\s+nodejs12\s+1\s+/)
+    t.match(
+      await kubectl('get', 'functions', '-n', namespace),
+      /NAME\s+CONFIGURED\s+BUILT\s+RUNNING\s+RUNTIME\s+VERSION\s+AGE\n\S+\s+True\s+True\s+True\s+nodejs12\s+1\s+/,
+    )
 
     const pod = (await podsOf(cluster, namespace, name))[0]
     const inPod = (...command: string[]) => kubectl('exec', '-n', namespace, pod, '--', ...command)
@@ -82,7 +90,11 @@ t.test('on a real node with the chart installed', async (t) => {
 
     const uid = ready.metadata.uid as string
     await kubectl('delete', 'function', '-n', namespace, name, '--wait=true')
-    await waitFor(async () => (await childrenLeft(cluster, namespace, uid)).length === 0, 60_000, () => `the children of ${name} to be gone`).catch(() => undefined)
+    await waitFor(
+      async () => (await childrenLeft(cluster, namespace, uid)).length === 0,
+      60_000,
+      () => `the children of ${name} to be gone`,
+    ).catch(() => undefined)
     t.same(await childrenLeft(cluster, namespace, uid), [], 'its ConfigMap, Jobs, Deployment, Service and HPA are gone')
   })
 
@@ -95,7 +107,8 @@ t.test('on a real node with the chart installed', async (t) => {
     const fromConfigMap = inNamespace(seedFunction('function-cm-env-values.yaml'), namespace)
     // Changed: the seed's handler answers at once; this one waits 3 s when asked, to pass FUNC_TIMEOUT=2.
     const withTimeout = inNamespace(seedFunction('function-node-envs.yaml'), namespace)
-    withTimeout.spec.source = "module.exports = { main: (event) => event.extensions.request.query.slow ? new Promise((resolve) => setTimeout(() => resolve('late'), 3000)) : 'Hello World!' }\n"
+    withTimeout.spec.source =
+      "module.exports = { main: (event) => event.extensions.request.query.slow ? new Promise((resolve) => setTimeout(() => resolve('late'), 3000)) : 'Hello World!' }\n"
     // Changed: the seed's example names no runtime though its source is Python, and has no dependency to prove.
     const python = inNamespace(seedFunction('function-python-memfile-max.yaml'), namespace)
     python.metadata.name = 'python-memfile-max'
@@ -109,7 +122,11 @@ t.test('on a real node with the chart installed', async (t) => {
     const timeoutUrl = await functionUrl(cluster, namespace, withTimeout.metadata.name as string)
     // FUNC_TIMEOUT=2 also bounds synchronous work, and a first call on a loaded node under the M preset's 100m CPU
     // limit can pass it (the host then restarts): the test waits until the pod serves.
-    await waitFor(async () => (await httpGet(timeoutUrl)).body === 'Hello World!', 60_000, () => `${timeoutUrl} to answer Hello World!`)
+    await waitFor(
+      async () => (await httpGet(timeoutUrl)).body === 'Hello World!',
+      60_000,
+      () => `${timeoutUrl} to answer Hello World!`,
+    )
     t.same(await httpGet(timeoutUrl), { status: 200, body: 'Hello World!' })
     t.equal((await httpGet(`${timeoutUrl}?slow=1`)).status, 408, 'a call slower than FUNC_TIMEOUT=2 gets 408')
     const pythonUrl = await functionUrl(cluster, namespace, python.metadata.name as string)
@@ -135,11 +152,28 @@ t.test('on a real node with the chart installed', async (t) => {
 
     const loop = requestLoop(url)
     const changed = Date.now()
-    await kubectl('patch', 'function', '-n', namespace, 'rollout', '--type=merge', '-p', JSON.stringify({ spec: { source: fn.spec.source.replace("['v', 1]", "['v', 2]") } }))
-    await waitFor(async () => loop.last() === 'v2', 120_000, () => `the new answer; last: ${loop.last()}`)
+    await kubectl(
+      'patch',
+      'function',
+      '-n',
+      namespace,
+      'rollout',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { source: fn.spec.source.replace("['v', 1]", "['v', 2]") } }),
+    )
+    await waitFor(
+      async () => loop.last() === 'v2',
+      120_000,
+      () => `the new answer; last: ${loop.last()}`,
+    )
     const newAnswerSeconds = (Date.now() - changed) / 1000
     await waitForFunctionOnNode(cluster, namespace, 'rollout', isReady, 60_000)
-    await waitFor(async () => (await podsOf(cluster, namespace, 'rollout')).length === 1, 60_000, () => 'the old pod to go')
+    await waitFor(
+      async () => (await podsOf(cluster, namespace, 'rollout')).length === 1,
+      60_000,
+      () => 'the old pod to go',
+    )
     await new Promise((resolve) => setTimeout(resolve, 2000))
     const seen = loop.stop()
     t.comment(`source change → new answer served: ${newAnswerSeconds.toFixed(1)} s; ${seen.count} requests through the rollout`)
@@ -153,7 +187,11 @@ t.test('on a real node with the chart installed', async (t) => {
     t.comment(`source-only rebuild: ${buildSeconds(buildLog).toFixed(1)} s in kaniko`)
 
     await kubectl('patch', 'function', '-n', namespace, 'rollout', '--type=merge', '-p', JSON.stringify({ spec: { env: [{ name: 'GREETING', value: 'hi' }] } }))
-    await waitFor(async () => (await functionEnvOf(cluster, namespace, 'rollout')).GREETING === 'hi', 60_000, () => 'the env change to reach the Deployment')
+    await waitFor(
+      async () => (await functionEnvOf(cluster, namespace, 'rollout')).GREETING === 'hi',
+      60_000,
+      () => 'the env change to reach the Deployment',
+    )
     await waitForFunctionOnNode(cluster, namespace, 'rollout', isReady, 60_000)
     t.same(await jobsOf(cluster, namespace), after.jobs, 'an env-only change starts no build')
     t.equal(await functionImage(cluster, namespace, 'rollout'), after.image, 'and keeps the image')
@@ -182,9 +220,27 @@ t.test('on a real node with the chart installed', async (t) => {
     t.comment(`exit at start: DeploymentFailed ${detectedSeconds.toFixed(0)} s after the build: ${condition(failed, 'Running')?.message}`)
     t.ok(detectedSeconds < 90, 'detected from the pods (crash loop), well before the progress deadline')
 
-    const jobFailed = await waitForFunctionOnNode(cluster, namespace, 'missing-dep', (fn) => condition(fn, 'BuildReady')?.reason === 'JobFailed', FIRST_BUILD_MS)
-    const events = await kubectl('get', 'events', '-n', namespace, '--field-selector', 'involvedObject.kind=Function,involvedObject.name=missing-dep', '-o', 'json')
-    const messages = [condition(jobFailed, 'BuildReady')?.message ?? '', ...(JSON.parse(events) as { items: { message: string }[] }).items.map((event) => event.message)].join('\n')
+    const jobFailed = await waitForFunctionOnNode(
+      cluster,
+      namespace,
+      'missing-dep',
+      (fn) => condition(fn, 'BuildReady')?.reason === 'JobFailed',
+      FIRST_BUILD_MS,
+    )
+    const events = await kubectl(
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '--field-selector',
+      'involvedObject.kind=Function,involvedObject.name=missing-dep',
+      '-o',
+      'json',
+    )
+    const messages = [
+      condition(jobFailed, 'BuildReady')?.message ?? '',
+      ...(JSON.parse(events) as { items: { message: string }[] }).items.map((event) => event.message),
+    ].join('\n')
     t.match(messages, /E404|404 Not Found|kless-no-such-package-anywhere/, "npm's refusal reaches the Function")
   })
 
@@ -197,7 +253,16 @@ t.test('on a real node with the chart installed', async (t) => {
     const handler = (answer: string) => ({ 'handler.js': `module.exports = { main: () => '${answer}' }\n`, 'package.json': '{}' })
     gitServer.commit('orders', 'branchA', handler('from git 1'))
     gitServer.commit('orders', 'branchB', handler('from branch B'))
-    await kubectl('create', 'secret', 'generic', 'git-creds', '-n', namespace, `--from-literal=username=${credentials.username}`, `--from-literal=password=${credentials.password}`)
+    await kubectl(
+      'create',
+      'secret',
+      'generic',
+      'git-creds',
+      '-n',
+      namespace,
+      `--from-literal=username=${credentials.username}`,
+      `--from-literal=password=${credentials.password}`,
+    )
     const repository = {
       apiVersion: 'serverless.kyma-project.io/v1alpha1',
       kind: 'GitRepository',
@@ -215,7 +280,11 @@ t.test('on a real node with the chart installed', async (t) => {
 
     const commit = gitServer.commit('orders', 'branchA', handler('from git 2'))
     const pushed = Date.now()
-    await waitFor(async () => (await httpGet(url)).body === 'from git 2', 180_000, () => 'the new commit to be served')
+    await waitFor(
+      async () => (await httpGet(url)).body === 'from git 2',
+      180_000,
+      () => 'the new commit to be served',
+    )
     t.comment(`commit on branchA → new answer: ${((Date.now() - pushed) / 1000).toFixed(1)} s`)
     const ready = await waitForFunctionOnNode(cluster, namespace, name, isReady, 60_000)
     t.equal(ready.status?.commit, commit, 'status.commit is the new commit')
@@ -227,43 +296,55 @@ t.test('on a real node with the chart installed', async (t) => {
     t.same(await httpGet(url), { status: 200, body: 'from git 2' })
   })
 
-  t.test('registry switching: a namespace Secret moves builds and pulls to a TLS registry with a password, a wrong one is JobFailed, deleting it switches back', async (t) => {
-    const namespace = await cluster.createNamespace('registry')
-    t.teardown(() => cluster.deleteNamespace(namespace))
-    const ca = CertificateAuthority.create('kless-e2e-registry-ca')
-    const serving = ca.issue({ commonName: 'registry', hosts: [NODE_IP] })
-    const user = { username: 'pusher', password: 'push-it-real-good' }
-    const registry = await LoopbackRegistry.start({ address: NODE_IP, tls: { certPem: serving.certPem, keyPem: serving.keyPem }, user })
-    t.teardown(() => registry.stop())
-    // The node trusts the registry's CA, as an operator configures nodes for a private registry.
-    cluster.trustRegistry(registry.host, ca.certPem)
-    const b64 = (text: string) => Buffer.from(text).toString('base64')
-    const registrySecret = (password: string) => ({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/dockerconfigjson',
-      metadata: { name: 'serverless-registry-config', namespace, labels: { 'serverless.kyma-project.io/remote-registry': 'config' } },
-      data: { username: b64(user.username), password: b64(password), serverAddress: b64(registry.host), registryAddress: b64(registry.host) },
-    })
-    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret(user.password)))
-    const fn = functionOf(namespace, 'switched', "module.exports = { main: () => 'from my registry' }\n")
-    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
-    await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
-    t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'from my registry' })
-    t.ok((await functionImage(cluster, namespace, 'switched')).startsWith(`${registry.host}/`), 'the pods pull from the namespace registry')
-    const catalog = await registryCatalog(registry.host, ca.certPem, user)
-    t.ok(catalog.includes(`${namespace}-switched`), `the image is in its catalog (${catalog.join(', ')})`)
+  t.test(
+    'registry switching: a namespace Secret moves builds and pulls to a TLS registry with a password, a wrong one is JobFailed, deleting it switches back',
+    async (t) => {
+      const namespace = await cluster.createNamespace('registry')
+      t.teardown(() => cluster.deleteNamespace(namespace))
+      const ca = CertificateAuthority.create('kless-e2e-registry-ca')
+      const serving = ca.issue({ commonName: 'registry', hosts: [NODE_IP] })
+      const user = { username: 'pusher', password: 'push-it-real-good' }
+      const registry = await LoopbackRegistry.start({ address: NODE_IP, tls: { certPem: serving.certPem, keyPem: serving.keyPem }, user })
+      t.teardown(() => registry.stop())
+      // The node trusts the registry's CA, as an operator configures nodes for a private registry.
+      cluster.trustRegistry(registry.host, ca.certPem)
+      const b64 = (text: string) => Buffer.from(text).toString('base64')
+      const registrySecret = (password: string) => ({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/dockerconfigjson',
+        metadata: { name: 'serverless-registry-config', namespace, labels: { 'serverless.kyma-project.io/remote-registry': 'config' } },
+        data: { username: b64(user.username), password: b64(password), serverAddress: b64(registry.host), registryAddress: b64(registry.host) },
+      })
+      await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret(user.password)))
+      const fn = functionOf(namespace, 'switched', "module.exports = { main: () => 'from my registry' }\n")
+      await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+      await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
+      t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'from my registry' })
+      t.ok((await functionImage(cluster, namespace, 'switched')).startsWith(`${registry.host}/`), 'the pods pull from the namespace registry')
+      const catalog = await registryCatalog(registry.host, ca.certPem, user)
+      t.ok(catalog.includes(`${namespace}-switched`), `the image is in its catalog (${catalog.join(', ')})`)
 
-    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret('not-the-password')))
-    await kubectl('patch', 'function', '-n', namespace, 'switched', '--type=merge', '-p', JSON.stringify({ spec: { source: "module.exports = { main: () => 'never pushed' }\n" } }))
-    const refused = await waitForFunctionOnNode(cluster, namespace, 'switched', (fn) => condition(fn, 'BuildReady')?.reason === 'JobFailed', FIRST_BUILD_MS)
-    t.match(condition(refused, 'BuildReady')?.message, /UNAUTHORIZED|unauthorized|authentication required|401/, "the registry's refusal is in the condition")
+      await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret('not-the-password')))
+      await kubectl(
+        'patch',
+        'function',
+        '-n',
+        namespace,
+        'switched',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { source: "module.exports = { main: () => 'never pushed' }\n" } }),
+      )
+      const refused = await waitForFunctionOnNode(cluster, namespace, 'switched', (fn) => condition(fn, 'BuildReady')?.reason === 'JobFailed', FIRST_BUILD_MS)
+      t.match(condition(refused, 'BuildReady')?.message, /UNAUTHORIZED|unauthorized|authentication required|401/, "the registry's refusal is in the condition")
 
-    await kubectl('delete', 'secret', '-n', namespace, 'serverless-registry-config')
-    await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
-    t.ok((await functionImage(cluster, namespace, 'switched')).startsWith('localhost:32137/'), 'deleting the Secret switches back to the internal registry')
-    t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'never pushed' })
-  })
+      await kubectl('delete', 'secret', '-n', namespace, 'serverless-registry-config')
+      await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
+      t.ok((await functionImage(cluster, namespace, 'switched')).startsWith('localhost:32137/'), 'deleting the Secret switches back to the internal registry')
+      t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'never pushed' })
+    },
+  )
 })
 
 /** Repositories of a registry that wants a user, over HTTPS with its CA. */
@@ -273,7 +354,11 @@ function registryCatalog(host: string, ca: string, user: { username: string; pas
     httpsGet(`https://${host}/v2/_catalog`, { ca, headers: { authorization: `Basic ${auth}` } }, (res) => {
       let body = ''
       res.on('data', (chunk) => (body += chunk))
-      res.on('end', () => (res.statusCode === 200 ? resolve((JSON.parse(body) as { repositories: string[] }).repositories) : reject(new Error(`catalog: ${res.statusCode} ${body}`))))
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve((JSON.parse(body) as { repositories: string[] }).repositories)
+          : reject(new Error(`catalog: ${res.statusCode} ${body}`)),
+      )
     }).on('error', reject)
   })
 }

@@ -3,7 +3,11 @@ import { commitForReference, resolveCommit } from '../../src/git/revision.js'
 import { startGitServer } from './git-server.js'
 
 t.test('ls-remote output: branch first, then the peeled tag', async (t) => {
-  const output = ['1111111111111111111111111111111111111111\trefs/heads/main', '2222222222222222222222222222222222222222\trefs/tags/v1', '3333333333333333333333333333333333333333\trefs/tags/v1^{}'].join('\n')
+  const output = [
+    '1111111111111111111111111111111111111111\trefs/heads/main',
+    '2222222222222222222222222222222222222222\trefs/tags/v1',
+    '3333333333333333333333333333333333333333\trefs/tags/v1^{}',
+  ].join('\n')
   t.equal(commitForReference(output, 'main'), '1'.repeat(40))
   t.equal(commitForReference(output, 'v1'), '3'.repeat(40))
   t.equal(commitForReference(output, 'nope'), undefined)

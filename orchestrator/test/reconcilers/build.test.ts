@@ -33,13 +33,15 @@ const none: BuildObserved = { job: undefined, runtimeConfigMap, deployedImage: u
 /** A build pod whose executor ended with this log tail as its termination message. */
 const failedPod = (message: string): V1Pod => ({
   metadata: { name: `${jobName}-x1`, labels: { 'job-name': jobName } },
-  status: { containerStatuses: [{ name: 'executor', image: 'kaniko', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message } } }] },
+  status: {
+    containerStatuses: [{ name: 'executor', image: 'kaniko', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message } } }],
+  },
 })
 const NPM_404 = [
   'time="2026-12-02T01:28:31Z" level=info msg="Running: [/bin/sh -c npm install]"',
   'npm error code E404',
   'npm error 404 Not Found - GET https://registry.example/kless-no-such-package - Not found',
-  'npm error 404  \'kless-no-such-package@1.0.0\' is not in this registry.',
+  "npm error 404  'kless-no-such-package@1.0.0' is not in this registry.",
   'npm error 404 Note that you can also install from a',
   'npm error 404 tarball, folder, http url, or git url.',
   'npm error A complete log of this run can be found in: /tmp/.npm/_logs/2026-12-02T01_51_01_336Z-debug-0.log',
@@ -61,18 +63,29 @@ t.test('build', async (t) => {
         observed: { ...none, runtimeConfigMap: undefined },
         want: { writes: ['apply ConfigMap dockerfile-nodejs12', `apply Job ${jobName}`], buildSlot: true, stop: {} },
       },
-      { name: 'running: waited for', observed: { ...none, job: withStatus({ active: 1 }) }, want: { writes: [], conditions: ['BuildReady Unknown JobRunning'], stop: {} } },
+      {
+        name: 'running: waited for',
+        observed: { ...none, job: withStatus({ active: 1 }) },
+        want: { writes: [], conditions: ['BuildReady Unknown JobRunning'], stop: {} },
+      },
       {
         name: 'failed: JobFailed, not retried with the same inputs',
         observed: { ...none, job: withStatus({ failed: 1 }) },
-        want: { writes: [], conditions: ['BuildReady False JobFailed'], messages: [/is rebuilt when its source, dependencies or runtime change/], stop: { requeueAfterMs: 300_000 } },
+        want: {
+          writes: [],
+          conditions: ['BuildReady False JobFailed'],
+          messages: [/is rebuilt when its source, dependencies or runtime change/],
+          stop: { requeueAfterMs: 300_000 },
+        },
       },
       {
         name: "failed with the tool's refusal in its log: the condition carries the log's end",
         observed: { ...none, job: withStatus({ failed: 1 }), pods: [failedPod(NPM_404)] },
         want: {
           conditions: ['BuildReady False JobFailed'],
-          messages: [/failed: npm error code E404 \/ npm error 404 Not Found - GET \S+ - Not found \/ error building image: .*exit status 1; Function demo\/hello is rebuilt/],
+          messages: [
+            /failed: npm error code E404 \/ npm error 404 Not Found - GET \S+ - Not found \/ error building image: .*exit status 1; Function demo\/hello is rebuilt/,
+          ],
           stop: { requeueAfterMs: 300_000 },
         },
       },
@@ -93,11 +106,17 @@ t.test('build', async (t) => {
         },
         want: {
           conditions: ['BuildReady False JobFailed'],
-          messages: [/failed: ERROR: Could not find a version .*nope==9\.9.* \/ ERROR: No matching distribution found for nope==9\.9 \/ error building image: .*; Function/],
+          messages: [
+            /failed: ERROR: Could not find a version .*nope==9\.9.* \/ ERROR: No matching distribution found for nope==9\.9 \/ error building image: .*; Function/,
+          ],
           stop: { requeueAfterMs: 300_000 },
         },
       },
-      { name: 'finished: JobFinished and the pass goes on', observed: { ...none, job: withStatus({ succeeded: 1 }) }, want: { writes: [], conditions: ['BuildReady True JobFinished'] } },
+      {
+        name: 'finished: JobFinished and the pass goes on',
+        observed: { ...none, job: withStatus({ succeeded: 1 }) },
+        want: { writes: [], conditions: ['BuildReady True JobFinished'] },
+      },
       {
         name: 'finished, with labels beyond the wanted ones: left as they are',
         observed: { ...none, job: withStatus({ succeeded: 1 }, { ...job.metadata?.labels, team: 'old' }) },
@@ -129,7 +148,15 @@ t.test('old builds', async (t) => {
   planRows<{ jobs: V1Job[] }>(
     t,
     [
-      { name: 'stale: Jobs of other images are deleted (JobsDeleted)', observed: { jobs: [stale, job] }, want: { writes: ['delete Job hello-build-old'], conditions: ['BuildReady Unknown JobsDeleted'], messages: ['Old Jobs of Function demo/hello deleted: hello-build-old'] } },
+      {
+        name: 'stale: Jobs of other images are deleted (JobsDeleted)',
+        observed: { jobs: [stale, job] },
+        want: {
+          writes: ['delete Job hello-build-old'],
+          conditions: ['BuildReady Unknown JobsDeleted'],
+          messages: ['Old Jobs of Function demo/hello deleted: hello-build-old'],
+        },
+      },
       { name: 'only the current Job: nothing to delete', observed: { jobs: [job] }, want: { writes: [], conditions: [] } },
       { name: 'no Jobs yet', observed: { jobs: [] }, want: { writes: [], conditions: [] } },
     ],

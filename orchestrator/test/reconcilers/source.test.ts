@@ -13,10 +13,22 @@ t.test('inline source', async (t) => {
   planRows<InlineObserved>(
     t,
     [
-      { name: 'new: the ConfigMap is created', observed: { configMap: undefined, configured: false }, want: { writes: [`apply ConfigMap ${name}`], conditions: ['ConfigurationReady True ConfigMapCreated'], messages: [`ConfigMap ${name} created`] } },
-      { name: 'changed: the ConfigMap is updated', observed: { configMap: older, configured: true }, want: { writes: [`apply ConfigMap ${name}`], conditions: ['ConfigurationReady True ConfigMapUpdated'] } },
+      {
+        name: 'new: the ConfigMap is created',
+        observed: { configMap: undefined, configured: false },
+        want: { writes: [`apply ConfigMap ${name}`], conditions: ['ConfigurationReady True ConfigMapCreated'], messages: [`ConfigMap ${name} created`] },
+      },
+      {
+        name: 'changed: the ConfigMap is updated',
+        observed: { configMap: older, configured: true },
+        want: { writes: [`apply ConfigMap ${name}`], conditions: ['ConfigurationReady True ConfigMapUpdated'] },
+      },
       { name: 'unchanged: nothing to do', observed: { configMap: desired, configured: true }, want: { writes: [], conditions: [] } },
-      { name: 'unchanged but the condition was lost: reported again, not rewritten', observed: { configMap: desired, configured: false }, want: { writes: [], conditions: ['ConfigurationReady True ConfigMapCreated'] } },
+      {
+        name: 'unchanged but the condition was lost: reported again, not rewritten',
+        observed: { configMap: desired, configured: false },
+        want: { writes: [], conditions: ['ConfigurationReady True ConfigMapCreated'] },
+      },
     ],
     (observed) => planInlineSource(observed, desired),
   )
@@ -34,11 +46,24 @@ t.test('git source', async (t) => {
       {
         name: 'first resolution: SourceUpdated with the commit',
         observed: { resolved: { commit: COMMIT }, configured: false },
-        want: { writes: [], conditions: ['ConfigurationReady True SourceUpdated'], messages: [`Sources of Function demo/hello updated to commit ${COMMIT}`], status: { commit: COMMIT, reference: 'main', baseDir: '/fn' } },
+        want: {
+          writes: [],
+          conditions: ['ConfigurationReady True SourceUpdated'],
+          messages: [`Sources of Function demo/hello updated to commit ${COMMIT}`],
+          status: { commit: COMMIT, reference: 'main', baseDir: '/fn' },
+        },
       },
-      { name: 'a new commit on the branch: SourceUpdated', observed: { ...settled, resolved: { commit: NEXT } }, want: { conditions: ['ConfigurationReady True SourceUpdated'], status: { commit: NEXT } } },
+      {
+        name: 'a new commit on the branch: SourceUpdated',
+        observed: { ...settled, resolved: { commit: NEXT } },
+        want: { conditions: ['ConfigurationReady True SourceUpdated'], status: { commit: NEXT } },
+      },
       { name: 'the same commit: nothing to report', observed: { ...settled, resolved: { commit: COMMIT } }, want: { writes: [], conditions: [] } },
-      { name: 'another baseDir at the same commit: SourceUpdated', observed: { ...settled, baseDir: '/', resolved: { commit: COMMIT } }, want: { conditions: ['ConfigurationReady True SourceUpdated'], status: { baseDir: '/fn' } } },
+      {
+        name: 'another baseDir at the same commit: SourceUpdated',
+        observed: { ...settled, baseDir: '/', resolved: { commit: COMMIT } },
+        want: { conditions: ['ConfigurationReady True SourceUpdated'], status: { baseDir: '/fn' } },
+      },
       {
         name: 'unreachable repository: SourceUpdateFailed, retried after the git interval',
         observed: { ...settled, resolved: { failure: 'Sources update failed: git ls-remote http://git.invalid/x failed: could not resolve host' } },

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { Conditions } from '../../src/reconcilers/conditions.js'
-import { StatusDraft, sameStatus, withCondition} from '../../src/reconcilers/status.js'
+import { StatusDraft, sameStatus, withCondition } from '../../src/reconcilers/status.js'
 import { makeFunction } from '../fixtures.js'
 
 t.test('a new condition goes first and replaces its type', async (t) => {

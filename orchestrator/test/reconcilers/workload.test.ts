@@ -28,8 +28,16 @@ const deadline = { type: 'Progressing', status: 'False', reason: 'ProgressDeadli
 /** The Deployment as applied for `spec`, with the rollout state the Deployment controller reported. */
 const deployed = (conditions: Array<Partial<V1DeploymentCondition>>, spec: Partial<FunctionSpec> = {}, replicas = 1): V1Deployment => {
   const desired = desiredFor(spec)
-  const deployment = buildDeployment(desired.fn, { ...inputs, replicas, scalingEnabled: (desired.fn.spec.maxReplicas ?? 1) > (desired.fn.spec.minReplicas ?? 1) })
-  return { ...deployment, metadata: { ...deployment.metadata, generation: 1 }, status: { observedGeneration: 1, conditions: conditions as V1DeploymentCondition[] } }
+  const deployment = buildDeployment(desired.fn, {
+    ...inputs,
+    replicas,
+    scalingEnabled: (desired.fn.spec.maxReplicas ?? 1) > (desired.fn.spec.minReplicas ?? 1),
+  })
+  return {
+    ...deployment,
+    metadata: { ...deployment.metadata, generation: 1 },
+    status: { observedGeneration: 1, conditions: conditions as V1DeploymentCondition[] },
+  }
 }
 const pod = (waiting: { reason: string; message?: string } | undefined, restartCount = 0, image = IMAGE): V1Pod => ({
   metadata: { name: 'hello-abc-1' },
@@ -45,9 +53,17 @@ t.test('workload', async (t) => {
       {
         name: 'new: Deployment and Service are created',
         observed: { deployment: undefined, service: undefined, autoscaler: undefined, pods: [] },
-        want: { writes: [`apply Deployment ${name}`, 'apply Service hello'], conditions: ['Running Unknown DeploymentCreated', 'Running Unknown ServiceCreated'], stop: {} },
+        want: {
+          writes: [`apply Deployment ${name}`, 'apply Service hello'],
+          conditions: ['Running Unknown DeploymentCreated', 'Running Unknown ServiceCreated'],
+          stop: {},
+        },
       },
-      { name: 'Ready: DeploymentReady, looked at again later', observed: settled, want: { writes: [], conditions: ['Running True DeploymentReady'], stop: { requeueAfterMs: 300_000 } } },
+      {
+        name: 'Ready: DeploymentReady, looked at again later',
+        observed: settled,
+        want: { writes: [], conditions: ['Running True DeploymentReady'], stop: { requeueAfterMs: 300_000 } },
+      },
       {
         name: 'Waiting: the rollout is under way',
         observed: { ...settled, deployment: deployed([available, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }]) },
@@ -56,12 +72,20 @@ t.test('workload', async (t) => {
       {
         name: 'Failed: the progress deadline passed',
         observed: { ...settled, deployment: deployed([deadline]) },
-        want: { conditions: ['Running False DeploymentFailed'], messages: [`Deployment ${name} of Function demo/hello failed: Progressing: ProgressDeadlineExceeded took too long`], stop: { requeueAfterMs: 60_000 } },
+        want: {
+          conditions: ['Running False DeploymentFailed'],
+          messages: [`Deployment ${name} of Function demo/hello failed: Progressing: ProgressDeadlineExceeded took too long`],
+          stop: { requeueAfterMs: 60_000 },
+        },
       },
       {
         name: 'Failed: the pods crash-loop, long before the deadline',
         observed: { ...settled, deployment: deployed([available]), pods: [pod({ reason: 'CrashLoopBackOff', message: 'back-off 40s' }, 3)] },
-        want: { conditions: ['Running False DeploymentFailed'], messages: [/pod hello-abc-1: container function CrashLoopBackOff, restarted 3 times: back-off 40s/], stop: { requeueAfterMs: 60_000 } },
+        want: {
+          conditions: ['Running False DeploymentFailed'],
+          messages: [/pod hello-abc-1: container function CrashLoopBackOff, restarted 3 times: back-off 40s/],
+          stop: { requeueAfterMs: 60_000 },
+        },
       },
       {
         name: 'Failed: the image cannot be pulled',
@@ -84,18 +108,30 @@ t.test('workload', async (t) => {
         name: 'HPA on (1/1 → 1/3): the autoscaler is created',
         observed: settled,
         desired: desiredFor({ maxReplicas: 3 }),
-        want: { writes: [`apply Deployment ${name}`, `apply HorizontalPodAutoscaler ${buildAutoscaler(fixed.fn, 50).metadata?.name}`], conditions: ['Running Unknown DeploymentUpdated', 'Running Unknown HorizontalPodAutoscalerCreated'], stop: {} },
+        want: {
+          writes: [`apply Deployment ${name}`, `apply HorizontalPodAutoscaler ${buildAutoscaler(fixed.fn, 50).metadata?.name}`],
+          conditions: ['Running Unknown DeploymentUpdated', 'Running Unknown HorizontalPodAutoscalerCreated'],
+          stop: {},
+        },
       },
       {
         name: 'HPA on, and it scaled the Deployment to 3: the count is left alone',
         desired: desiredFor({ maxReplicas: 3 }),
-        observed: { ...settled, deployment: deployed([available, rolledOut], { maxReplicas: 3 }, 3), autoscaler: buildAutoscaler(desiredFor({ maxReplicas: 3 }).fn, 50) },
+        observed: {
+          ...settled,
+          deployment: deployed([available, rolledOut], { maxReplicas: 3 }, 3),
+          autoscaler: buildAutoscaler(desiredFor({ maxReplicas: 3 }).fn, 50),
+        },
         want: { writes: [], conditions: ['Running True DeploymentReady'], stop: { requeueAfterMs: 300_000 } },
       },
       {
         name: 'HPA off (1/3 → 1/1): the autoscaler is deleted',
         observed: { ...settled, autoscaler: buildAutoscaler(desiredFor({ maxReplicas: 3 }).fn, 50) },
-        want: { writes: [`delete HorizontalPodAutoscaler ${buildAutoscaler(fixed.fn, 50).metadata?.name}`], conditions: ['Running True DeploymentReady'], stop: { requeueAfterMs: 300_000 } },
+        want: {
+          writes: [`delete HorizontalPodAutoscaler ${buildAutoscaler(fixed.fn, 50).metadata?.name}`],
+          conditions: ['Running True DeploymentReady'],
+          stop: { requeueAfterMs: 300_000 },
+        },
       },
     ],
     (observed, desired) => planWorkload(observed, desired ?? fixed),

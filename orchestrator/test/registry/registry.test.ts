@@ -12,8 +12,12 @@ const secret = (name: string, data: Record<string, string>, labels: Record<strin
 t.test('the namespace external registry wins over the default', async (t) => {
   const external = secret('serverless-registry-config', { registryAddress: 'ext.example:443' })
   const fallback = secret('serverless-registry-config-default', { registryAddress: 'internal:5000' })
-  t.same(resolveRegistry(external, fallback), { registry: { secretName: 'serverless-registry-config', pushAddress: 'ext.example:443', pullAddress: 'ext.example:443' } })
-  t.same(resolveRegistry(undefined, fallback), { registry: { secretName: 'serverless-registry-config-default', pushAddress: 'internal:5000', pullAddress: 'internal:5000' } })
+  t.same(resolveRegistry(external, fallback), {
+    registry: { secretName: 'serverless-registry-config', pushAddress: 'ext.example:443', pullAddress: 'ext.example:443' },
+  })
+  t.same(resolveRegistry(undefined, fallback), {
+    registry: { secretName: 'serverless-registry-config-default', pushAddress: 'internal:5000', pullAddress: 'internal:5000' },
+  })
 })
 
 t.test('an internal default registry is pulled from its server address', async (t) => {
@@ -22,7 +26,9 @@ t.test('an internal default registry is pulled from its server address', async (
 })
 
 t.test('missing or incomplete configuration names the Secret', async (t) => {
-  t.same(resolveRegistry(undefined, undefined), { problem: 'Docker registry configuration not found: neither Secret serverless-registry-config nor serverless-registry-config-default exists' })
+  t.same(resolveRegistry(undefined, undefined), {
+    problem: 'Docker registry configuration not found: neither Secret serverless-registry-config nor serverless-registry-config-default exists',
+  })
   t.same(resolveRegistry(secret('serverless-registry-config', {}), undefined), { problem: 'Secret serverless-registry-config has no registryAddress' })
   const internal = secret('serverless-registry-config-default', { registryAddress: 'svc:5000', isInternal: 'true' })
   t.same(resolveRegistry(undefined, internal), { problem: 'Secret serverless-registry-config-default is internal but has no serverAddress' })

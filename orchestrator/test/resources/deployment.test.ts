@@ -22,7 +22,12 @@ const hash = (fn: Function, overrides: Partial<DeploymentInputs> = {}) =>
   buildDeployment(fn, inputs(overrides)).metadata?.annotations?.[APPLIED_HASH_ANNOTATION]
 
 t.test('env: the user first (valueFrom kept), then the runtime and the fixed host settings', async (t) => {
-  const fn = makeFunction({ env: [{ name: 'A', value: '1' }, { name: 'B', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } }] })
+  const fn = makeFunction({
+    env: [
+      { name: 'A', value: '1' },
+      { name: 'B', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } },
+    ],
+  })
   t.same(container(fn).env, [
     { name: 'A', value: '1' },
     { name: 'B', valueFrom: { configMapKeyRef: { name: 'cm', key: 'k' } } },

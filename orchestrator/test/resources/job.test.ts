@@ -45,7 +45,9 @@ t.test('the inline ConfigMap is mounted as the runtime file names', async (t) =>
   const job = buildJob(makeFunction(), inputs(), templates)
   t.same(volume(job, 'sources'), { name: 'sources', configMap: { name: 'hello-abcde' } })
   t.same(volume(job, 'runtime'), { name: 'runtime', configMap: { name: 'dockerfile-nodejs12' } })
-  t.match(volume(job, 'credentials'), { secret: { secretName: 'serverless-registry-config-default', items: [{ key: '.dockerconfigjson', path: '.docker/config.json' }] } })
+  t.match(volume(job, 'credentials'), {
+    secret: { secretName: 'serverless-registry-config-default', items: [{ key: '.dockerconfigjson', path: '.docker/config.json' }] },
+  })
   const mounts = executor(job).volumeMounts
   t.match(mounts, [
     { name: 'runtime', subPath: 'Dockerfile', mountPath: '/workspace/Dockerfile' },

@@ -45,7 +45,14 @@ t.test('admission webhooks on a real API server', async (t) => {
       (manifest.kind === 'Secret' && manifest.metadata.name === certSecret),
   )
   t.same(webhookObjects.map((manifest) => manifest.kind).sort(), [
-    'ClusterRole', 'ClusterRoleBinding', 'MutatingWebhookConfiguration', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount', 'ValidatingWebhookConfiguration',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'MutatingWebhookConfiguration',
+    'Role',
+    'RoleBinding',
+    'Secret',
+    'ServiceAccount',
+    'ValidatingWebhookConfiguration',
   ])
   for (const manifest of webhookObjects.filter((manifest) => manifest.webhooks)) {
     for (const hook of manifest.webhooks) {
@@ -110,7 +117,11 @@ t.test('admission webhooks on a real API server', async (t) => {
   const probe = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: probe\nspec:\n  source: x\n`
   /** Until the API server calls this webhook with the CA it now trusts, a server-side dry run fails. */
   const untilServed = async (ca: string) => {
-    await waitFor(async () => (await caBundles()).every((bundle) => bundle === b64(ca)), 30_000, () => `caBundles to carry the CA\n${running().output()}`)
+    await waitFor(
+      async () => (await caBundles()).every((bundle) => bundle === b64(ca)),
+      30_000,
+      () => `caBundles to carry the CA\n${running().output()}`,
+    )
     await waitFor(
       async () => JSON.parse(await kubectl(['create', '--dry-run=server', '-o', 'json', '-f', '-'], probe)).spec.runtime === 'nodejs12',
       30_000,
@@ -118,12 +129,19 @@ t.test('admission webhooks on a real API server', async (t) => {
     )
   }
 
-  await waitFor(async () => (await storedCa()).includes('BEGIN CERTIFICATE'), 60_000, () => `the certificate Secret\n${running().output()}`)
+  await waitFor(
+    async () => (await storedCa()).includes('BEGIN CERTIFICATE'),
+    60_000,
+    () => `the certificate Secret\n${running().output()}`,
+  )
   const firstCa = await storedCa()
   await untilServed(firstCa)
 
   t.test('the stored Function shows the defaults; presets from labels apply', async (t) => {
-    await kubectl(['apply', '-f', '-'], `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: plain\nspec:\n  source: |\n    module.exports = { main: () => 'hi' }\n`)
+    await kubectl(
+      ['apply', '-f', '-'],
+      `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: plain\nspec:\n  source: |\n    module.exports = { main: () => 'hi' }\n`,
+    )
     const stored = JSON.parse(await kubectl(['get', 'function', 'plain', '-o', 'json'])) as Function
     t.same(
       {
@@ -173,13 +191,26 @@ t.test('admission webhooks on a real API server', async (t) => {
 
   t.test('an invalid object is denied and the message names the field', async (t) => {
     const invalidFunction = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: reserved\nspec:\n  source: x\n  env:\n  - name: FUNC_PORT\n    value: "1"\n`
-    await t.rejects(kubectl(['apply', '-f', '-'], invalidFunction), /denied the request: Function .*\/reserved is invalid: spec.env\[0\].name: FUNC_PORT is reserved/)
+    await t.rejects(
+      kubectl(['apply', '-f', '-'], invalidFunction),
+      /denied the request: Function .*\/reserved is invalid: spec.env\[0\].name: FUNC_PORT is reserved/,
+    )
     const invalidRepository = `apiVersion: ${API_VERSION}\nkind: GitRepository\nmetadata:\n  name: repo\nspec:\n  url: https://example.com/org/repo\n`
     await t.rejects(kubectl(['apply', '-f', '-'], invalidRepository), /spec.url: "https:\/\/example.com\/org\/repo" must end with .git/)
-    const body = { apiVersion: API_VERSION, kind: 'Function', metadata: { name: 'dotted.name' }, spec: { source: 'x', resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } } }
-    const denial = await customObjects.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'functions', body }).catch((error) => error)
+    const body = {
+      apiVersion: API_VERSION,
+      kind: 'Function',
+      metadata: { name: 'dotted.name' },
+      spec: { source: 'x', resources: { requests: { cpu: '2' }, limits: { cpu: '1' } } },
+    }
+    const denial = await customObjects
+      .createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: 'functions', body })
+      .catch((error) => error)
     t.equal(denial?.code, 422)
-    t.match(JSON.parse(String(denial?.body)).message, /metadata.name: "dotted.name" is not an RFC 1035 label.*spec.resources.limits.cpu: "1" is less than spec.resources.requests.cpu "2"/)
+    t.match(
+      JSON.parse(String(denial?.body)).message,
+      /metadata.name: "dotted.name" is not an RFC 1035 label.*spec.resources.limits.cpu: "1" is less than spec.resources.requests.cpu "2"/,
+    )
   })
 
   t.test('updates are validated like creates', async (t) => {
@@ -205,12 +236,20 @@ t.test('admission webhooks on a real API server', async (t) => {
     t.same(JSON.parse(fromB64(stored.data?.['.dockerconfigjson'] ?? '')), { auths: { 'registry.local:5000': { auth: b64('robot:hunter2') } } })
     await kubectl(['apply', '-f', '-'], JSON.stringify({ ...secret({ ...credentials, password: 'changed' }), type: 'kubernetes.io/dockerconfigjson' }))
     const updated = await core.readNamespacedSecret({ name: 'serverless-registry-config', namespace })
-    t.same(JSON.parse(fromB64(updated.data?.['.dockerconfigjson'] ?? '')).auths['registry.local:5000'].auth, b64('robot:changed'), 'a password change updates it')
-    const withoutPassword = { username: credentials.username, serverAddress: credentials.serverAddress }
-    const denied = await kubectl(['apply', '-f', '-'], JSON.stringify({ ...secret(withoutPassword), metadata: { ...secret({}).metadata, name: 'incomplete' } })).catch(
-      (error: Error) => error.message,
+    t.same(
+      JSON.parse(fromB64(updated.data?.['.dockerconfigjson'] ?? '')).auths['registry.local:5000'].auth,
+      b64('robot:changed'),
+      'a password change updates it',
     )
-    t.match(denied, /denied the request: Secret .*\/incomplete is labelled serverless.kyma-project.io\/remote-registry=config but data.password is missing or empty/)
+    const withoutPassword = { username: credentials.username, serverAddress: credentials.serverAddress }
+    const denied = await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ ...secret(withoutPassword), metadata: { ...secret({}).metadata, name: 'incomplete' } }),
+    ).catch((error: Error) => error.message)
+    t.match(
+      denied,
+      /denied the request: Secret .*\/incomplete is labelled serverless.kyma-project.io\/remote-registry=config but data.password is missing or empty/,
+    )
     t.notMatch(denied, /hunter2|robot/, 'no credential in the denial')
     t.notMatch(running().output(), /hunter2|aHVudGVyMg/, 'no credential in the webhook log')
   })
@@ -224,7 +263,11 @@ t.test('admission webhooks on a real API server', async (t) => {
     await running().stop()
     await core.deleteNamespacedSecret({ name: certSecret, namespace })
     webhook = startWebhook()
-    await waitFor(async () => (await storedCa().catch(() => firstCa)) !== firstCa, 60_000, () => `a new CA\n${running().output()}`)
+    await waitFor(
+      async () => (await storedCa().catch(() => firstCa)) !== firstCa,
+      60_000,
+      () => `a new CA\n${running().output()}`,
+    )
     const secondCa = await storedCa()
     t.not(secondCa, firstCa, 'a new CA was generated')
     await untilServed(secondCa)
@@ -233,7 +276,11 @@ t.test('admission webhooks on a real API server', async (t) => {
     webhook = startWebhook()
     await untilServed(secondCa)
     await core.deleteNamespacedSecret({ name: certSecret, namespace })
-    await waitFor(async () => ![firstCa, secondCa].includes(await storedCa().catch(() => secondCa)), 60_000, () => `a third CA\n${running().output()}`)
+    await waitFor(
+      async () => ![firstCa, secondCa].includes(await storedCa().catch(() => secondCa)),
+      60_000,
+      () => `a third CA\n${running().output()}`,
+    )
     await untilServed(await storedCa())
     t.pass('a running webhook regenerates a lost certificate and the API server follows, without a restart')
     const reserved = `apiVersion: ${API_VERSION}\nkind: Function\nmetadata:\n  name: after\nspec:\n  source: x\n  env:\n  - name: MOD_NAME\n`

@@ -16,8 +16,33 @@ export function seededRandom(seed: number): Random {
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]
 
 const INTERESTING_STRINGS = [
-  '', ' ', 'nodejs12', 'python38', 'nodejs22', 'git', '100m', '0', '-1', '1e400', '16Mi', '1.5Gi', 'NaN', '{}', '{"name":"a","version":"1"}',
-  'FUNC_PORT', 'PYTHONPATH', 'https://h/r.git', 'git@h:r.git', 'ssh://h/r', 'key', 'basic', '/', 'main', '\u0000', '💥', 'a'.repeat(300),
+  '',
+  ' ',
+  'nodejs12',
+  'python38',
+  'nodejs22',
+  'git',
+  '100m',
+  '0',
+  '-1',
+  '1e400',
+  '16Mi',
+  '1.5Gi',
+  'NaN',
+  '{}',
+  '{"name":"a","version":"1"}',
+  'FUNC_PORT',
+  'PYTHONPATH',
+  'https://h/r.git',
+  'git@h:r.git',
+  'ssh://h/r',
+  'key',
+  'basic',
+  '/',
+  'main',
+  '\u0000',
+  '💥',
+  'a'.repeat(300),
 ]
 
 /** Any JSON value, nested up to `depth`. */
@@ -80,7 +105,10 @@ function paths(value: unknown, prefix: string[] = []): string[][] {
 export function mutate(random: Random, base: object): unknown {
   const copy = JSON.parse(JSON.stringify(base)) as Record<string, unknown>
   for (let round = 1 + Math.floor(random() * 3); round > 0; round--) {
-    const path = pick(random, paths(copy).filter((p) => p.length > 0))
+    const path = pick(
+      random,
+      paths(copy).filter((p) => p.length > 0),
+    )
     if (!path) break
     let parent: Record<string, unknown> = copy
     for (const key of path.slice(0, -1)) parent = parent[key] as Record<string, unknown>

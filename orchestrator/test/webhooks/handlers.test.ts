@@ -39,10 +39,14 @@ t.test('validation denies with a message naming the object, the field and the ru
   for (const operation of ['CREATE', 'UPDATE'] as const) {
     const outcome = answerReview(review(request(FUNCTION_KIND, fn({ runtime: 'nodejs12', source: '' }), operation)), resourceValidation(values))
     if (outcome.status !== 200) throw new Error('expected a review')
-    t.match(outcome.review.response, {
-      allowed: false,
-      status: { code: 422, reason: 'Invalid', message: /^Function default\/obj is invalid: spec.source: must not be empty.*spec.minReplicas: is required/ },
-    }, operation)
+    t.match(
+      outcome.review.response,
+      {
+        allowed: false,
+        status: { code: 422, reason: 'Invalid', message: /^Function default\/obj is invalid: spec.source: must not be empty.*spec.minReplicas: is required/ },
+      },
+      operation,
+    )
   }
   const deletion = answerReview(review(request(FUNCTION_KIND, undefined, 'DELETE')), resourceValidation(values))
   t.match(deletion, { status: 200, review: { response: { allowed: true } } }, 'deletes are not checked')
@@ -86,7 +90,11 @@ t.test('the registry Secret gets its .dockerconfigjson and type', async (t) => {
     { op: 'add', path: '/type', value: 'kubernetes.io/dockerconfigjson' },
   ])
   const updated = { ...secret, type: 'Opaque', data: { ...secret.data, '.dockerconfigjson': expected } }
-  t.equal(patchOf(answerReview(review(request(SECRET_KIND, updated, 'UPDATE')), registrySecretMutation())), undefined, 'an up-to-date Secret is left alone; type is immutable on update')
+  t.equal(
+    patchOf(answerReview(review(request(SECRET_KIND, updated, 'UPDATE')), registrySecretMutation())),
+    undefined,
+    'an up-to-date Secret is left alone; type is immutable on update',
+  )
   const unlabelled = { ...secret, metadata: { name: 'other' } }
   t.equal(patchOf(answerReview(review(request(SECRET_KIND, unlabelled)), registrySecretMutation())), undefined, 'other Secrets are left alone')
 })

@@ -34,15 +34,24 @@ let server: WebhookServer
 
 t.before(async () => {
   bundle = generateCertificates(['127.0.0.1', 'localhost'])
-  server = await startWebhookServer({ host: '127.0.0.1', port: 0, certificate: { cert: bundle['tls.crt'], key: bundle['tls.key'] }, routes: webhookRoutes(values) })
+  server = await startWebhookServer({
+    host: '127.0.0.1',
+    port: 0,
+    certificate: { cert: bundle['tls.crt'], key: bundle['tls.key'] },
+    routes: webhookRoutes(values),
+  })
 })
 t.teardown(() => server.close())
 
 t.test('a client that trusts the CA is served; one that does not is refused', async (t) => {
   t.match(await post(server.port, '/healthz', '', { ca: bundle['ca.crt'] }, 'GET'), { status: 200, body: 'ok\n' })
-  await t.rejects(post(server.port, '/healthz', '', {}, 'GET'), { code: /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/ })
+  await t.rejects(post(server.port, '/healthz', '', {}, 'GET'), {
+    code: /SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/,
+  })
   const stranger = generateCertificates(['127.0.0.1'])
-  await t.rejects(post(server.port, '/healthz', '', { ca: stranger['ca.crt'] }, 'GET'), { code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_SIGNATURE_FAILURE|SELF_SIGNED/ })
+  await t.rejects(post(server.port, '/healthz', '', { ca: stranger['ca.crt'] }, 'GET'), {
+    code: /UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_SIGNATURE_FAILURE|SELF_SIGNED/,
+  })
 })
 
 t.test('a rotated certificate is served to new connections', async (t) => {
@@ -55,7 +64,10 @@ t.test('a rotated certificate is served to new connections', async (t) => {
 
 t.test('requests that are not reviews get plain HTTP errors', async (t) => {
   const trusted = { ca: bundle['ca.crt'] }
-  t.match(await post(server.port, '/nope', '{}', trusted), { status: 404, body: /no webhook at \/nope; webhooks: \/defaulting, \/validation, \/registry-secret/ })
+  t.match(await post(server.port, '/nope', '{}', trusted), {
+    status: 404,
+    body: /no webhook at \/nope; webhooks: \/defaulting, \/validation, \/registry-secret/,
+  })
   t.match(await post(server.port, '/validation', '', trusted, 'GET'), { status: 405 })
   t.match(await post(server.port, '/validation', '{not json', trusted), { status: 400, body: /the body is not JSON/ })
   t.match(await post(server.port, '/validation', '{"kind":"AdmissionReview"}', trusted), { status: 400, body: /apiVersion must be one of/ })
@@ -76,7 +88,8 @@ function answerProblem(answer: Answer, uid: string): string | undefined {
   if (response.patch !== undefined) {
     if (response.patchType !== 'JSONPatch') return 'a patch without patchType JSONPatch'
     const patch = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'))
-    if (!Array.isArray(patch) || !patch.every((op) => ['add', 'replace', 'remove'].includes(op.op) && typeof op.path === 'string')) return 'a malformed JSON patch'
+    if (!Array.isArray(patch) || !patch.every((op) => ['add', 'replace', 'remove'].includes(op.op) && typeof op.path === 'string'))
+      return 'a malformed JSON patch'
   }
   return undefined
 }
@@ -102,7 +115,11 @@ async function fuzz(count: number, concurrency: number, seed: number): Promise<F
       const { path, kind, object } = fuzzCase(random)
       const uid = `fuzz-${seed}-${index}`
       const operation = index % 3 === 0 ? 'UPDATE' : 'CREATE'
-      const body = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request: { uid, kind, operation, name: 'fuzz', namespace: 'default', object, oldObject: object } })
+      const body = JSON.stringify({
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid, kind, operation, name: 'fuzz', namespace: 'default', object, oldObject: object },
+      })
       const started = process.hrtime.bigint()
       const answer = await post(server.port, path, body, agent)
       run.latenciesMs.push(Number(process.hrtime.bigint() - started) / 1e6)

@@ -31,7 +31,11 @@ const bad: Array<[string, unknown, RegExp]> = [
   ['a default that is not listed', { ...file, default: 'nodejs8' }, /default must name one of the runtimes \(.*\), got "nodejs8"/],
   ['a bad image tag', { ...file, imageTag: 'a b' }, /imageTag must be a Docker tag like 0\.1\.0, got "a b"/],
   ['no runtimes', { ...file, runtimes: {} }, /runtimes must be a non-empty object/],
-  ['a runtime name with capitals', { ...file, runtimes: { ...file.runtimes, NodeJS: file.runtimes.nodejs12 } }, /runtimes\.NodeJS: a runtime name must be lower-case/],
+  [
+    'a runtime name with capitals',
+    { ...file, runtimes: { ...file.runtimes, NodeJS: file.runtimes.nodejs12 } },
+    /runtimes\.NodeJS: a runtime name must be lower-case/,
+  ],
 ]
 for (const [name, raw, message] of bad) {
   t.test(`${name} is refused, naming the file and the field`, async (t) => {

@@ -73,4 +73,3 @@ export function readConfig(env: Env): HostConfig {
     accessLog: Boolean(env.KYMA_INTERNAL_LOGGER_ENABLED),
   }
 }
-

@@ -20,8 +20,56 @@ export interface ExpressObjects {
  */
 // The members Express 4 adds to requests and responses (lib/request.js, lib/response.js). Express 4's API
 // is frozen; the host's tests check this list against the pinned express.
-export const EXPRESS_REQUEST_MEMBERS = ['header', 'get', 'accepts', 'acceptsEncodings', 'acceptsEncoding', 'acceptsCharsets', 'acceptsCharset', 'acceptsLanguages', 'acceptsLanguage', 'range', 'param', 'is', 'protocol', 'secure', 'ip', 'ips', 'subdomains', 'path', 'hostname', 'host', 'fresh', 'stale', 'xhr']
-export const EXPRESS_RESPONSE_MEMBERS = ['status', 'links', 'send', 'json', 'jsonp', 'sendStatus', 'sendFile', 'sendfile', 'download', 'type', 'contentType', 'format', 'attachment', 'append', 'header', 'set', 'get', 'clearCookie', 'cookie', 'location', 'redirect', 'vary', 'render']
+export const EXPRESS_REQUEST_MEMBERS = [
+  'header',
+  'get',
+  'accepts',
+  'acceptsEncodings',
+  'acceptsEncoding',
+  'acceptsCharsets',
+  'acceptsCharset',
+  'acceptsLanguages',
+  'acceptsLanguage',
+  'range',
+  'param',
+  'is',
+  'protocol',
+  'secure',
+  'ip',
+  'ips',
+  'subdomains',
+  'path',
+  'hostname',
+  'host',
+  'fresh',
+  'stale',
+  'xhr',
+]
+export const EXPRESS_RESPONSE_MEMBERS = [
+  'status',
+  'links',
+  'send',
+  'json',
+  'jsonp',
+  'sendStatus',
+  'sendFile',
+  'sendfile',
+  'download',
+  'type',
+  'contentType',
+  'format',
+  'attachment',
+  'append',
+  'header',
+  'set',
+  'get',
+  'clearCookie',
+  'cookie',
+  'location',
+  'redirect',
+  'vary',
+  'render',
+]
 
 function addPlaceholders(layer: object, members: string[], load: () => void): void {
   for (const name of members) {

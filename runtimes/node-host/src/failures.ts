@@ -21,15 +21,33 @@ const TEXT = 'text/plain; charset=utf-8'
 // Bodies and content types of the first two are those of the 1.x runtime; the rest name the problem in one line.
 export const CATALOGUE = {
   functionFailed: { name: 'function-failed', status: 500, body: 'Internal Server Error', contentType: 'text/html; charset=utf-8', close: false },
-  functionTimedOut: { name: 'function-timed-out', status: 408, body: '{"code":"ERR_SCRIPT_EXECUTION_TIMEOUT"}', contentType: 'application/json; charset=utf-8', close: false },
+  functionTimedOut: {
+    name: 'function-timed-out',
+    status: 408,
+    body: '{"code":"ERR_SCRIPT_EXECUTION_TIMEOUT"}',
+    contentType: 'application/json; charset=utf-8',
+    close: false,
+  },
   hostFailed: { name: 'host-failed', status: 500, body: 'Internal Server Error: the runtime failed', contentType: TEXT, close: false },
   malformedRequest: { name: 'malformed-request', status: 400, body: 'Bad Request', contentType: TEXT, close: true },
-  tunnelRefused: { name: 'tunnel-refused', status: 405, body: 'Method Not Allowed: CONNECT opens a tunnel, which a function does not serve', contentType: TEXT, close: true },
+  tunnelRefused: {
+    name: 'tunnel-refused',
+    status: 405,
+    body: 'Method Not Allowed: CONNECT opens a tunnel, which a function does not serve',
+    contentType: TEXT,
+    close: true,
+  },
   badTarget: { name: 'bad-target', status: 400, body: 'Bad Request: the request target must be a path starting with /', contentType: TEXT, close: false },
   malformedCloudEvent: { name: 'malformed-cloudevent', status: 400, body: 'Bad Request', contentType: TEXT, close: false },
   jsonTooDeep: { name: 'json-too-deep', status: 400, body: 'Bad Request: the JSON body is nested too deeply to parse', contentType: TEXT, close: false },
   headersTooLarge: { name: 'headers-too-large', status: 431, body: 'Request Header Fields Too Large', contentType: TEXT, close: true },
-  headersTimedOut: { name: 'headers-timed-out', status: 408, body: 'Request Timeout: the request headers did not arrive in time', contentType: TEXT, close: true },
+  headersTimedOut: {
+    name: 'headers-timed-out',
+    status: 408,
+    body: 'Request Timeout: the request headers did not arrive in time',
+    contentType: TEXT,
+    close: true,
+  },
   bodyTooLarge: { name: 'body-too-large', status: 413, body: 'Payload Too Large', contentType: TEXT, close: true },
   bodyTimedOut: { name: 'body-timed-out', status: 408, body: 'Request Timeout', contentType: TEXT, close: true },
 } satisfies Record<string, HostFailure>

@@ -151,7 +151,10 @@ function runEach(call: Invocation, handler: FunctionHandler, events: EventAttrib
   const results: unknown[] = []
   const next = (index: number): unknown =>
     index === events.length ? results : Promise.resolve(callFunction(call, handler, events[index])).then((value) => (results.push(value), next(index + 1)))
-  awaitResult(call, Promise.resolve().then(() => next(0)))
+  awaitResult(
+    call,
+    Promise.resolve().then(() => next(0)),
+  )
 }
 
 /** Decodes the body by content type into the events the function is called with. */

@@ -46,7 +46,9 @@ async function serve(config: HostConfig): Promise<void> {
     console.error(`Cannot listen on FUNC_PORT=${config.port}: ${err.message}`)
     exit(1)
   })
-  server.listen(config.port, () => console.log(`Function ${config.moduleName}.${config.handlerName} from ${config.functionDir} listening on port ${config.port}`))
+  server.listen(config.port, () =>
+    console.log(`Function ${config.moduleName}.${config.handlerName} from ${config.functionDir} listening on port ${config.port}`),
+  )
 
   let stopping = false
   const stop = async (): Promise<void> => {

@@ -43,7 +43,9 @@ function logAccess(req: IncomingMessage, res: ServerResponse): void {
     const agent = req.headers['user-agent'] || '-'
     const referer = req.headers.referer || '-'
     const when = new Date().toUTCString()
-    console.log(`${req.socket.remoteAddress || '-'} - - [${when}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${length === undefined ? '-' : length} "${referer}" "${agent}"`)
+    console.log(
+      `${req.socket.remoteAddress || '-'} - - [${when}] "${req.method} ${req.url} HTTP/${req.httpVersion}" ${res.statusCode} ${length === undefined ? '-' : length} "${referer}" "${agent}"`,
+    )
   })
 }
 

@@ -41,9 +41,40 @@ export function random(seed: number): { int(n: number): number; pick<T>(items: r
 type Random = ReturnType<typeof random>
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'get', 'CONNECT', 'TRACE', 'PROPFIND', 'G\u00e9T', 'GE T', '']
-const TARGETS = ['/', '/healthz', '/metrics', '*', '//', '/%', '/%ff', '/%00', '/%C0%AF', '/..%2f..%2fetc', '/a?b=%zz&c', '/?x[y][z]=1', 'http://example.com/x?y=1', '/\u00ff\u00fe', 'no-slash', '', '/' + 'a'.repeat(9000), '/a#frag', '/a b']
+const TARGETS = [
+  '/',
+  '/healthz',
+  '/metrics',
+  '*',
+  '//',
+  '/%',
+  '/%ff',
+  '/%00',
+  '/%C0%AF',
+  '/..%2f..%2fetc',
+  '/a?b=%zz&c',
+  '/?x[y][z]=1',
+  'http://example.com/x?y=1',
+  '/\u00ff\u00fe',
+  'no-slash',
+  '',
+  '/' + 'a'.repeat(9000),
+  '/a#frag',
+  '/a b',
+]
 const VERSIONS = ['HTTP/1.1', 'HTTP/1.1', 'HTTP/1.0', 'HTTP/2.0', 'HTTP/1.x', 'HTTP/9.9', 'http/1.1', '']
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'multipart/form-data; boundary=x', 'text/plain', 'application/octet-stream', '\u00ff\u00fe/\u0080', ';;;', 'application/json; charset=latin1']
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'multipart/form-data; boundary=x',
+  'text/plain',
+  'application/octet-stream',
+  '\u00ff\u00fe/\u0080',
+  ';;;',
+  'application/json; charset=latin1',
+]
 
 function bytesOf(r: Random, length: number): string {
   let s = ''
@@ -132,7 +163,11 @@ export function rawCase(r: Random): RawCase {
   const framedHonestly = frame.headers.length === 1 && frame.headers[0] === `Content-Length: ${Buffer.byteLength(text, 'latin1')}`
   const mime = contentType.split(';')[0]
   const parsedAsJson = mime === 'application/json' || mime.startsWith('application/cloudevents')
-  return { bytes: Buffer.from(head + frame.payload, 'latin1'), invalidJson: parsedAsJson && (!json || framedHonestly === false), mayWait: bareLf || frame.mayWait === true }
+  return {
+    bytes: Buffer.from(head + frame.payload, 'latin1'),
+    invalidJson: parsedAsJson && (!json || framedHonestly === false),
+    mayWait: bareLf || frame.mayWait === true,
+  }
 }
 
 function parseAnswer(received: Buffer, head: boolean): RawAnswer | undefined {
@@ -185,7 +220,9 @@ export function sendRaw(port: number, bytes: Buffer, options: { timeoutMs?: numb
       if (answer) finish(answer)
     })
     socket.on('error', (err: NodeJS.ErrnoException) => finish({ ...(answered() ?? { status: null, body: '' }), error: err.code ?? err.message }))
-    socket.on('close', () => finish(answered() ?? { status: null, body: Buffer.concat(chunks).toString('latin1').slice(0, 200), error: 'closed without an answer' }))
+    socket.on('close', () =>
+      finish(answered() ?? { status: null, body: Buffer.concat(chunks).toString('latin1').slice(0, 200), error: 'closed without an answer' }),
+    )
   })
 }
 
@@ -208,7 +245,8 @@ export function contractBreach(answer: RawAnswer, rawCase: RawCase, catalogue: C
   const head = rawCase.bytes.subarray(0, 5).toString('latin1') === 'HEAD '
   const entries = catalogue.filter((entry) => entry.status === answer.status && (head || answer.body.startsWith(entry.body)))
   if (entries.length === 0) return `${answer.status} is not in the host's failure catalogue: ${JSON.stringify(answer.body.slice(0, 200))}`
-  if (answer.status >= 500 && !(rawCase.invalidJson && entries.some((entry) => entry.name === 'function-failed'))) return `${answer.status} ${entries[0].name} for a malformed request`
+  if (answer.status >= 500 && !(rawCase.invalidJson && entries.some((entry) => entry.name === 'function-failed')))
+    return `${answer.status} ${entries[0].name} for a malformed request`
   return undefined
 }
 

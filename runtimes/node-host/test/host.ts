@@ -30,7 +30,11 @@ export async function launchHost(runtime: NodeRuntimeName, dir: string, env: Rec
 export async function startHost(runtime: NodeRuntimeName, dir: string, env: Record<string, string> = {}): Promise<RunningHost> {
   const host = await launchHost(runtime, dir, env)
   try {
-    await waitFor(async () => (await fetch(`${host.url}/healthz`)).ok, 20_000, () => `${runtime} host on ${host.url}:\n${host.output()}`)
+    await waitFor(
+      async () => (await fetch(`${host.url}/healthz`)).ok,
+      20_000,
+      () => `${runtime} host on ${host.url}:\n${host.output()}`,
+    )
   } catch (err) {
     await host.stop()
     throw err

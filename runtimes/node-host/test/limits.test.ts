@@ -20,7 +20,11 @@ for (const runtime of ['nodejs10', 'nodejs20'] as const) {
     for (const [framing, head] of Object.entries(heads)) {
       const answers = await Promise.all(Array.from({ length: CLIENTS }, () => sendRaw(port, Buffer.from(head), { keepSending: true, timeoutMs: 10_000 })))
       const seen = answers.map((answer) => `${answer.status} ${answer.body} ${answer.error ?? ''}`.trim())
-      t.same(seen, Array(CLIENTS).fill('413 Payload Too Large: the body exceeds REQ_MB_LIMIT (1048576 bytes)'), `${framing}: every client reads the 413, no reset or broken pipe first`)
+      t.same(
+        seen,
+        Array(CLIENTS).fill('413 Payload Too Large: the body exceeds REQ_MB_LIMIT (1048576 bytes)'),
+        `${framing}: every client reads the 413, no reset or broken pipe first`,
+      )
     }
     t.equal(await (await fetch(`${host.url}/`)).text(), 'ok', 'the host keeps serving')
   })

@@ -56,7 +56,10 @@ for (const runtime of ['nodejs10', 'nodejs22'] as const) {
     t.equal(span.name, 'GET /orders')
     t.equal(span.kind, 2)
     t.ok(BigInt(span.endTimeUnixNano) >= BigInt(span.startTimeUnixNano))
-    t.same(span.attributes.find((a: { key: string }) => a.key === 'http.status_code'), { key: 'http.status_code', value: { intValue: '200' } })
+    t.same(
+      span.attributes.find((a: { key: string }) => a.key === 'http.status_code'),
+      { key: 'http.status_code', value: { intValue: '200' } },
+    )
   })
 }
 
@@ -65,7 +68,13 @@ t.test('event.tracing shows the incoming W3C and B3 trace headers', async (t) =>
   t.teardown(fn.remove)
   const host = await startHost('nodejs12', fn.dir)
   t.teardown(() => host.stop())
-  const headers = { traceparent: `00-${incomingTrace}-${incomingSpan}-01`, tracestate: 'a=b', 'x-b3-traceid': incomingTrace, 'x-b3-spanid': incomingSpan, 'x-b3-sampled': '1' }
+  const headers = {
+    traceparent: `00-${incomingTrace}-${incomingSpan}-01`,
+    tracestate: 'a=b',
+    'x-b3-traceid': incomingTrace,
+    'x-b3-spanid': incomingSpan,
+    'x-b3-sampled': '1',
+  }
   t.same(await (await fetch(`${host.url}/`, { headers })).json(), headers)
 })
 

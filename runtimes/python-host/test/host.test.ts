@@ -28,14 +28,37 @@ for (const runtime of RUNTIMES) {
   t.test(`${runtime}: start-up failures exit non-zero before listening, naming the problem`, async (t) => {
     const cases: Array<{ name: string; files: Record<string, string>; env?: Record<string, string>; message: RegExp }> = [
       { name: 'no module file', files: {}, message: /function module not found: .*handler\.py/ },
-      { name: 'syntax error', files: { 'handler.py': 'def main(event, context)\n  return 1\n' }, message: /cannot import function module 'handler'.*SyntaxError/ },
-      { name: 'import raises', files: { 'handler.py': 'import not_installed_anywhere\n' }, message: /cannot import function module 'handler'.*ModuleNotFoundError/ },
+      {
+        name: 'syntax error',
+        files: { 'handler.py': 'def main(event, context)\n  return 1\n' },
+        message: /cannot import function module 'handler'.*SyntaxError/,
+      },
+      {
+        name: 'import raises',
+        files: { 'handler.py': 'import not_installed_anywhere\n' },
+        message: /cannot import function module 'handler'.*ModuleNotFoundError/,
+      },
       { name: 'exit while importing', files: { 'handler.py': 'import sys\nsys.exit(0)\n' }, message: /cannot import function module 'handler'.*SystemExit/ },
       { name: 'missing handler', files: { 'handler.py': 'def other(event, context):\n    return 1\n' }, message: /has no 'main' \(FUNC_HANDLER\)/ },
       { name: 'handler not callable', files: { 'handler.py': 'main = 42\n' }, message: /handler\.main is a int, not a function/ },
-      { name: 'reserved module name', files: { 'kubeless.py': 'def main(e, c):\n    return 1\n' }, env: { MOD_NAME: 'kubeless' }, message: /MOD_NAME='kubeless' is reserved/ },
-      { name: 'module shadowed by the standard library', files: { 'json.py': 'def main(e, c):\n    return 1\n' }, env: { MOD_NAME: 'json' }, message: /MOD_NAME='json' names a module that already exists/ },
-      { name: 'bad timeout', files: { 'handler.py': SLEEPY }, env: { FUNC_TIMEOUT: 'abc' }, message: /FUNC_TIMEOUT='abc' is not valid: expected a positive number of seconds/ },
+      {
+        name: 'reserved module name',
+        files: { 'kubeless.py': 'def main(e, c):\n    return 1\n' },
+        env: { MOD_NAME: 'kubeless' },
+        message: /MOD_NAME='kubeless' is reserved/,
+      },
+      {
+        name: 'module shadowed by the standard library',
+        files: { 'json.py': 'def main(e, c):\n    return 1\n' },
+        env: { MOD_NAME: 'json' },
+        message: /MOD_NAME='json' names a module that already exists/,
+      },
+      {
+        name: 'bad timeout',
+        files: { 'handler.py': SLEEPY },
+        env: { FUNC_TIMEOUT: 'abc' },
+        message: /FUNC_TIMEOUT='abc' is not valid: expected a positive number of seconds/,
+      },
       { name: 'zero timeout', files: { 'handler.py': SLEEPY }, env: { FUNC_TIMEOUT: '0' }, message: /FUNC_TIMEOUT='0' is not valid/ },
       { name: 'bad port', files: { 'handler.py': SLEEPY }, env: { FUNC_PORT: '99999' }, message: /FUNC_PORT='99999' is not valid: expected a TCP port/ },
       { name: 'bad thread count', files: { 'handler.py': SLEEPY }, env: { CHERRYPY_NUMTHREADS: 'many' }, message: /CHERRYPY_NUMTHREADS='many' is not valid/ },
@@ -57,7 +80,11 @@ for (const runtime of RUNTIMES) {
       { FUNC_TIMEOUT: '7.5', FUNC_MEMORY_LIMIT: '128Mi', KYMA_INTERNAL_LOGGER_ENABLED: 'false' },
     )
     t.same(await (await fetch(`${url}/logged?x=1`)).json(), { 'function-name': 'main', timeout: 7.5, runtime, 'memory-limit': '128Mi' })
-    await waitFor(async () => /"GET \/logged\?x=1 HTTP\/1\.1" 200 \d+ "-" "/.test(host.output()), 2000, () => `an access log line in:\n${host.output()}`)
+    await waitFor(
+      async () => /"GET \/logged\?x=1 HTTP\/1\.1" 200 \d+ "-" "/.test(host.output()),
+      2000,
+      () => `an access log line in:\n${host.output()}`,
+    )
     t.pass('any KYMA_INTERNAL_LOGGER_ENABLED value, even "false", turns on the combined access log, as in Kyma')
   })
 
@@ -85,14 +112,21 @@ for (const runtime of RUNTIMES) {
     const { url } = await serving(runtime, { 'handler.py': SLEEPY }, { FUNC_TIMEOUT: '0.3', FUNC_RUNAWAY_LIMIT: '2' })
     const began = Date.now()
     const timedOut = await Promise.all([fetch(`${url}/?sleep=2`), fetch(`${url}/?sleep=2`)])
-    t.same(timedOut.map((r) => r.status), [408, 408])
+    t.same(
+      timedOut.map((r) => r.status),
+      [408, 408],
+    )
     t.ok(Date.now() - began < 1500, 'the 408 comes at the timeout, not when the call ends')
     t.match(await timedOut[0].text(), /Timeout while processing the function/)
     const refused = await fetch(`${url}/?sleep=0`)
     t.equal(refused.status, 503, 'no new call while two runaways are alive')
     t.match(await refused.text(), /2 function calls are still running past FUNC_TIMEOUT/)
     t.equal((await fetch(`${url}/healthz`)).status, 503, '/healthz fails so Kubernetes restarts a pod that stays stuck')
-    await waitFor(async () => (await fetch(`${url}/healthz`)).ok, 5000, () => 'the runaways to finish')
+    await waitFor(
+      async () => (await fetch(`${url}/healthz`)).ok,
+      5000,
+      () => 'the runaways to finish',
+    )
     const after = await fetch(`${url}/?sleep=0`)
     t.equal(await after.text(), 'slept 0.0', 'calls run again once the runaways have finished')
     const metrics = await (await fetch(`${url}/metrics`)).text()
@@ -119,7 +153,7 @@ for (const runtime of RUNTIMES) {
   })
 }
 
-t.test('the failure catalogue has the Node host\'s names, besides the failures only one host has', async (t) => {
+t.test("the failure catalogue has the Node host's names, besides the failures only one host has", async (t) => {
   // Node: its own header and body timeouts and CONNECT; Python: runaway threads and draining on SIGTERM.
   const nodeOnly = ['headers-timed-out', 'body-timed-out', 'tunnel-refused']
   const pythonOnly = ['too-many-runaways', 'shutting-down']
@@ -131,7 +165,16 @@ t.test('the failure catalogue has the Node host\'s names, besides the failures o
 
 t.test('the host is valid Python 3.8 (vermin)', async (t) => {
   const vermin = await verminTool()
-  const { stdout } = await run(vermin, ['--target=3.8-', '--violations', '--no-tips', '--eval-annotations', '--backport', 'dataclasses', join(hostDir, 'kless.py'), join(hostDir, 'kless_host')]).catch((error) => {
+  const { stdout } = await run(vermin, [
+    '--target=3.8-',
+    '--violations',
+    '--no-tips',
+    '--eval-annotations',
+    '--backport',
+    'dataclasses',
+    join(hostDir, 'kless.py'),
+    join(hostDir, 'kless_host'),
+  ]).catch((error) => {
     t.fail(`vermin found code newer than Python 3.8:\n${error.stdout}${error.stderr}`)
     return { stdout: '' }
   })

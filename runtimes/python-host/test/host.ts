@@ -34,7 +34,11 @@ export async function launch(runtime: PythonRuntimeName, files: Record<string, s
 /** Starts the host and waits until /healthz answers. */
 export async function serving(runtime: PythonRuntimeName, files: Record<string, string>, env: Record<string, string> = {}) {
   const { host, url } = await launch(runtime, files, env)
-  await waitFor(async () => host.child.exitCode === null && (await fetch(`${url}/healthz`)).ok, 10000, () => `the ${runtime} host to serve:\n${host.output()}`)
+  await waitFor(
+    async () => host.child.exitCode === null && (await fetch(`${url}/healthz`)).ok,
+    10000,
+    () => `the ${runtime} host to serve:\n${host.output()}`,
+  )
   return { host, url }
 }
 

@@ -71,7 +71,8 @@ export async function venvWith(dir: string, interpreter: string, requirements: s
  * comes from `pythonFunctionEnv`. GET /healthz answers 200 once the host is ready.
  */
 export async function preparePythonRuntime(runtime: PythonRuntimeName): Promise<PythonRuntime> {
-  if (!runtimesOf('python').includes(runtime)) throw new Error(`unknown Python runtime "${runtime}"; expected one of ${Object.keys(PYTHON_VERSIONS).join(', ')}`)
+  if (!runtimesOf('python').includes(runtime))
+    throw new Error(`unknown Python runtime "${runtime}"; expected one of ${Object.keys(PYTHON_VERSIONS).join(', ')}`)
   const version = PYTHON_VERSIONS[runtime]
   const interpreter = pythonInterpreter(version)
   const requirementsFile = join(RUNTIMES_DIR, runtime, 'requirements.txt')
@@ -100,9 +101,25 @@ export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: str
   if (!existsSync(ready)) {
     await withLock(`${target}.lock`, async () => {
       if (existsSync(ready)) return
-      await run(runtime.python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--upgrade', '--target', join(target, 'site-packages'), '-r', requirementsFile], {
-        maxBuffer: 16 * 1024 * 1024,
-      })
+      await run(
+        runtime.python,
+        [
+          '-m',
+          'pip',
+          'install',
+          '--quiet',
+          '--disable-pip-version-check',
+          '--no-input',
+          '--upgrade',
+          '--target',
+          join(target, 'site-packages'),
+          '-r',
+          requirementsFile,
+        ],
+        {
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      )
       writeFileSync(ready, new Date().toISOString())
     })
   }

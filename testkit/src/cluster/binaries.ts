@@ -44,8 +44,12 @@ export function pinnedVersions(goMod = readFileSync(join(WRAPPER_MODULE_DIR, 'go
 /** Linker flags that stamp the release into the binaries, as the upstream release build does. */
 function versionLdflags(kubernetes: string): string {
   const [major, minor] = kubernetes.replace(/^v/, '').split('.')
-  const stamp = (pkg: string) =>
-    [`-X ${pkg}.gitVersion=${kubernetes}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`]
+  const stamp = (pkg: string) => [
+    `-X ${pkg}.gitVersion=${kubernetes}`,
+    `-X ${pkg}.gitMajor=${major}`,
+    `-X ${pkg}.gitMinor=${minor}`,
+    `-X ${pkg}.gitTreeState=clean`,
+  ]
   return ['-s', '-w', ...stamp('k8s.io/component-base/version'), ...stamp('k8s.io/client-go/pkg/version')].join(' ')
 }
 

@@ -11,7 +11,20 @@ import { ClusterBinaries, clusterBinaries, nodeBinaries, WRAPPER_MODULE_DIR } fr
 import { Buildah } from '../images/buildah'
 import { builtImage } from '../images/build'
 import { platformImages } from '../images/catalog'
-import { claimMachine, cleanupScript, corednsManifests, importImage, importNodeImages, NODE_IP, trustRegistry, NODE_NAME, NodeComponent, prepareHost, RealNodeLayout, writeNodeConfigs } from './node'
+import {
+  claimMachine,
+  cleanupScript,
+  corednsManifests,
+  importImage,
+  importNodeImages,
+  NODE_IP,
+  trustRegistry,
+  NODE_NAME,
+  NodeComponent,
+  prepareHost,
+  RealNodeLayout,
+  writeNodeConfigs,
+} from './node'
 import { CertificateAuthority, generateKeyPair } from './pki'
 
 /** The repository's CRDs, installed into every cluster unless a test opts out. */
@@ -147,7 +160,8 @@ export class Cluster {
   static async start(options: ClusterOptions = {}): Promise<Cluster> {
     const realNode = options.node === 'real'
     const { nodes = realNode ? 0 : 1, installCrds = true, ownerPid = process.pid, log = () => undefined } = options
-    if (!Number.isInteger(nodes) || nodes < (realNode ? 0 : 1)) throw new Error(`nodes must be a ${realNode ? 'non-negative' : 'positive'} integer, got ${nodes}`)
+    if (!Number.isInteger(nodes) || nodes < (realNode ? 0 : 1))
+      throw new Error(`nodes must be a ${realNode ? 'non-negative' : 'positive'} integer, got ${nodes}`)
     const binaries = await clusterBinaries(log)
     const parentDir = options.parentDir ?? tmpdir()
     mkdirSync(parentDir, { recursive: true })
@@ -232,7 +246,10 @@ export class Cluster {
 
   /** Creates a namespace with a unique name starting with `prefix`, for one test's objects. */
   async createNamespace(prefix = 'test'): Promise<string> {
-    const base = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)
+    const base = prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40)
     const created = await this.api('POST', '/api/v1/namespaces', { metadata: { generateName: `${base}-` } })
     if (created.status !== 201) throw new Error(`creating a namespace failed (${created.status}): ${created.body}`)
     return (JSON.parse(created.body) as { metadata: { name: string } }).metadata.name
@@ -352,7 +369,13 @@ export class Cluster {
   private async startRealNode(log: (line: string) => void): Promise<void> {
     const binaries = await nodeBinaries(log)
     const [platformRegistry, kubelet, kubeletHealthz, proxyHealthz, proxyMetrics] = await Promise.all(Array.from({ length: 5 }, () => freePort()))
-    const { node, components } = writeNodeConfigs(this.dir, this.kubeconfigPath, binaries, { platformRegistry, kubelet, kubeletHealthz, proxyHealthz, proxyMetrics })
+    const { node, components } = writeNodeConfigs(this.dir, this.kubeconfigPath, binaries, {
+      platformRegistry,
+      kubelet,
+      kubeletHealthz,
+      proxyHealthz,
+      proxyMetrics,
+    })
     this.state.node = node
     for (const component of components) {
       this.state.components[component.name] = spawnComponent(this.dir, component.name, component.command, component.args)
@@ -361,7 +384,10 @@ export class Cluster {
         await this.waitUntil(() => answersV2(`http://${node.platformRegistry}`), `the platform registry to answer on ${node.platformRegistry}`)
       }
       if (component.name === 'containerd') {
-        await this.waitUntil(() => run('ctr', ['--address', node.containerdSocket, 'version']).then(() => true), `containerd to answer on ${node.containerdSocket}`)
+        await this.waitUntil(
+          () => run('ctr', ['--address', node.containerdSocket, 'version']).then(() => true),
+          `containerd to answer on ${node.containerdSocket}`,
+        )
         await importNodeImages(node, binaries)
       }
     }
@@ -396,7 +422,12 @@ export class Cluster {
   }
 
   private saveState(): void {
-    writeFileSync(join(this.dir, 'pids'), Object.values(this.state.components).map((component) => component!.pid).join('\n') + '\n')
+    writeFileSync(
+      join(this.dir, 'pids'),
+      Object.values(this.state.components)
+        .map((component) => component!.pid)
+        .join('\n') + '\n',
+    )
     writeFileSync(stateFile(this.dir), JSON.stringify(this.state, null, 2))
   }
 
@@ -457,7 +488,16 @@ async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean,
   const ca = CertificateAuthority.create('kless-test-ca')
   const serving = ca.issue({
     commonName: 'kube-apiserver',
-    hosts: ['127.0.0.1', '10.96.0.1', NODE_IP, 'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    hosts: [
+      '127.0.0.1',
+      '10.96.0.1',
+      NODE_IP,
+      'localhost',
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.cluster.local',
+    ],
   })
   const admin = ca.issue({ commonName: 'kless-admin', organizations: ['system:masters'], client: true })
   const serviceAccountKeys = generateKeyPair()
@@ -467,9 +507,7 @@ async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean,
   const saKey = file('sa.key', serviceAccountKeys.keyPem)
   const saPub = file('sa.pub', serviceAccountKeys.publicKeyPem)
 
-  const [etcdPort, etcdPeerPort, apiPort, controllerManagerPort, schedulerPort, kwokPort] = await Promise.all(
-    Array.from({ length: 6 }, () => freePort()),
-  )
+  const [etcdPort, etcdPeerPort, apiPort, controllerManagerPort, schedulerPort, kwokPort] = await Promise.all(Array.from({ length: 6 }, () => freePort()))
   const server = `https://127.0.0.1:${apiPort}`
   const kubeconfig = join(dir, 'kubeconfig')
   writeKubeconfig(kubeconfig, server, ca.certPem, admin.certPem, admin.keyPem)
@@ -554,7 +592,12 @@ async function launch(dir: string, binaries: ClusterBinaries, realNode: boolean,
   // The reaper reads the pid list, so it is written after every start.
   for (const name of START_ORDER) {
     components[name] = spawnComponent(dir, name, commands[name], args[name])
-    writeFileSync(join(dir, 'pids'), Object.values(components).map((component) => component.pid).join('\n') + '\n')
+    writeFileSync(
+      join(dir, 'pids'),
+      Object.values(components)
+        .map((component) => component.pid)
+        .join('\n') + '\n',
+    )
   }
   return Cluster.fromState(state)
 }

@@ -101,7 +101,9 @@ export async function claimMachine(clusterDir: string, log: (line: string) => vo
     })
     if (!holder) return
     if (Date.now() > deadline) {
-      throw new Error(`this machine's real node still belongs to the cluster in ${holder} after ${CLAIM_WAIT_MS / 60_000} min; one machine holds one real node (its bridge, addresses and iptables chains are machine-wide)`)
+      throw new Error(
+        `this machine's real node still belongs to the cluster in ${holder} after ${CLAIM_WAIT_MS / 60_000} min; one machine holds one real node (its bridge, addresses and iptables chains are machine-wide)`,
+      )
     }
     if (!waiting) log(`waiting for the cluster in ${holder} to give this machine's real node back`)
     waiting = true
@@ -126,7 +128,12 @@ export async function prepareHost(clusterDir: string): Promise<Record<string, st
   mkdirSync(dir, { recursive: true })
   const before = await nodeSysctls()
   for (const [key, value] of Object.entries(SYSCTLS)) await run('sysctl', ['-q', '-w', `${key}=${value}`])
-  writeFileSync(join(dir, 'sysctl.saved'), Object.entries(before).map(([key, value]) => `${key}=${value}`).join('\n') + '\n')
+  writeFileSync(
+    join(dir, 'sysctl.saved'),
+    Object.entries(before)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n') + '\n',
+  )
   await run('ip', ['link', 'add', BRIDGE, 'type', 'bridge'])
   await run('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', BRIDGE])
   await run('ip', ['link', 'set', BRIDGE, 'up'])
@@ -199,7 +206,13 @@ export function trustRegistry(node: RealNodeLayout, host: string, caPem?: string
   mkdirSync(dir, { recursive: true })
   const scheme = caPem ? 'https' : 'http'
   if (caPem) writeFileSync(join(dir, 'ca.crt'), caPem)
-  const lines = [`server = "${scheme}://${host}"`, `[host."${scheme}://${host}"]`, '  capabilities = ["pull", "resolve"]', ...(caPem ? [`  ca = "${join(dir, 'ca.crt')}"`] : []), '']
+  const lines = [
+    `server = "${scheme}://${host}"`,
+    `[host."${scheme}://${host}"]`,
+    '  capabilities = ["pull", "resolve"]',
+    ...(caPem ? [`  ca = "${join(dir, 'ca.crt')}"`] : []),
+    '',
+  ]
   writeFileSync(join(dir, 'hosts.toml'), lines.join('\n'))
 }
 
@@ -262,7 +275,12 @@ export interface NodeComponent {
 }
 
 /** Writes every config file and returns the node's daemons, in start order. */
-export function writeNodeConfigs(clusterDir: string, kubeconfig: string, binaries: NodeBinaries, ports: NodePorts): { node: RealNodeLayout; components: NodeComponent[] } {
+export function writeNodeConfigs(
+  clusterDir: string,
+  kubeconfig: string,
+  binaries: NodeBinaries,
+  ports: NodePorts,
+): { node: RealNodeLayout; components: NodeComponent[] } {
   const node = layout(clusterDir, kubeconfig, ports)
   for (const sub of ['cni', 'registries', 'pod-logs', 'kubelet']) mkdirSync(join(node.dir, sub), { recursive: true })
   trustRegistry(node, node.platformRegistry)
@@ -275,7 +293,11 @@ export function writeNodeConfigs(clusterDir: string, kubeconfig: string, binarie
   return {
     node,
     components: [
-      { name: 'platform-registry', command: 'docker-registry', args: ['serve', file('platform-registry.yml', registryConfig(node.platformRegistry, cacheDir('platform-registry')))] },
+      {
+        name: 'platform-registry',
+        command: 'docker-registry',
+        args: ['serve', file('platform-registry.yml', registryConfig(node.platformRegistry, cacheDir('platform-registry')))],
+      },
       { name: 'containerd', command: 'containerd', args: ['--config', file('containerd.toml', containerdConfig(node))] },
       {
         name: 'kubelet',

@@ -66,10 +66,7 @@ export class CertificateAuthority {
     const { commonName, organizations = [], hosts = [], client = false, validDays = 3650 } = request
     if (!client && hosts.length === 0) throw new Error(`certificate for ${commonName} needs hosts (serving) or client: true`)
     const keys = generateKeyPair()
-    const subject = [
-      { name: 'commonName', value: commonName },
-      ...organizations.map((value) => ({ name: 'organizationName', value })),
-    ]
+    const subject = [{ name: 'commonName', value: commonName }, ...organizations.map((value) => ({ name: 'organizationName', value }))]
     const cert = newCertificate(subject, keys.publicKeyPem, validDays)
     const caCert = forge.pki.certificateFromPem(this.certPem)
     cert.setIssuer(caCert.subject.attributes)

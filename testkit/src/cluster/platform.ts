@@ -96,4 +96,3 @@ export async function installPlatform(log: (line: string) => void): Promise<Plat
   }
   return { cluster, timings }
 }
-

@@ -37,11 +37,17 @@ export async function useSharedCluster(options: SharedClusterOptions = {}): Prom
   const parentDir = join(tmpdir(), `kless-shared-cluster-${ownerPid}`)
   return withLock(`${parentDir}.lock`, async () => {
     const running = existsSync(parentDir)
-      ? readdirSync(parentDir).map((name) => Cluster.attach(join(parentDir, name))).find((cluster) => cluster !== undefined)
+      ? readdirSync(parentDir)
+          .map((name) => Cluster.attach(join(parentDir, name)))
+          .find((cluster) => cluster !== undefined)
       : undefined
     if (!running) return Cluster.start({ ownerPid, parentDir, log: options.log })
     // Its processes run, so a moment of unreadiness (a busy machine delaying a node lease) is waited out.
-    await waitFor(() => running.isReady(), ATTACH_TIMEOUT_MS, () => `the shared cluster in ${running.dir} to be ready\n${running.logTails()}`)
+    await waitFor(
+      () => running.isReady(),
+      ATTACH_TIMEOUT_MS,
+      () => `the shared cluster in ${running.dir} to be ready\n${running.logTails()}`,
+    )
     return running
   })
 }

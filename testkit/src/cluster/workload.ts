@@ -57,7 +57,12 @@ export function handlerWorkload({ name, namespace, image, handler }: HandlerWork
           { name: 'tmp', emptyDir: {} },
         ],
       }),
-      { apiVersion: 'v1', kind: 'Service', metadata: { ...metadata, labels }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { ...metadata, labels },
+        spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+      },
     ],
   }
 }
@@ -67,8 +72,14 @@ export function handlerWorkload({ name, namespace, image, handler }: HandlerWork
  * ready before its endpoint reaches kube-proxy's rules, and a first call in between is refused.
  */
 export async function serviceUrl(cluster: Cluster, namespace: string, name: string, timeoutMs = 15_000): Promise<string> {
-  const service = JSON.parse(await cluster.kubectl(['get', 'service', '-n', namespace, name, '-o', 'json'])) as { spec: { clusterIP: string; ports: { port: number }[] } }
+  const service = JSON.parse(await cluster.kubectl(['get', 'service', '-n', namespace, name, '-o', 'json'])) as {
+    spec: { clusterIP: string; ports: { port: number }[] }
+  }
   const url = `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`
-  await waitFor(() => httpCall(url, { timeoutMs: 3000 }).then(() => true), timeoutMs, () => `${url} to take connections`)
+  await waitFor(
+    () => httpCall(url, { timeoutMs: 3000 }).then(() => true),
+    timeoutMs,
+    () => `${url} to take connections`,
+  )
   return url
 }

@@ -15,8 +15,23 @@ const MACHINE_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt'
 
 /** Shared libraries CPython's extension modules link against, and the tools upstream slim images have. */
 const MINBASE_INCLUDES = [
-  'ca-certificates', 'passwd', 'libssl3', 'libffi8', 'libsqlite3-0', 'zlib1g', 'libbz2-1.0', 'liblzma5', 'libreadline8',
-  'libncursesw6', 'libuuid1', 'libgdbm6', 'libgdbm-compat4', 'libexpat1', 'libdb5.3', 'tzdata', 'netbase',
+  'ca-certificates',
+  'passwd',
+  'libssl3',
+  'libffi8',
+  'libsqlite3-0',
+  'zlib1g',
+  'libbz2-1.0',
+  'liblzma5',
+  'libreadline8',
+  'libncursesw6',
+  'libuuid1',
+  'libgdbm6',
+  'libgdbm-compat4',
+  'libexpat1',
+  'libdb5.3',
+  'tzdata',
+  'netbase',
 ]
 
 /** The npm release each upstream Node image bundles, by Node major version. */
@@ -77,7 +92,8 @@ async function nodeContext(version: string): Promise<string> {
 /** This machine's pyenv build of `version`, without its test suite, as python.Dockerfile copies it. */
 async function pythonContext(version: string): Promise<string> {
   const source = join(process.env.PYENV_ROOT || join(homedir(), '.pyenv'), 'versions', version)
-  if (!existsSync(join(source, 'bin', 'python3'))) throw new Error(`the python:${version}-slim stand-in needs Python ${version} from pyenv (${source}); install it with \`pyenv install ${version}\``)
+  if (!existsSync(join(source, 'bin', 'python3')))
+    throw new Error(`the python:${version}-slim stand-in needs Python ${version} from pyenv (${source}); install it with \`pyenv install ${version}\``)
   const dir = cacheDir('standins', `python-${version}`)
   if (existsSync(join(dir, '.complete'))) return dir
   return withLock(join(dir, '.lock'), async () => {
@@ -94,7 +110,8 @@ async function pythonContext(version: string): Promise<string> {
 async function goContext(version: string): Promise<string> {
   const goroot = (await run('go', ['env', 'GOROOT'])).trim()
   const have = (await run('go', ['env', 'GOVERSION'])).trim().replace(/^go/, '')
-  if (have !== version && !have.startsWith(`${version}.`)) throw new Error(`the golang:${version} stand-in needs Go ${version} on this machine, which has Go ${have}`)
+  if (have !== version && !have.startsWith(`${version}.`))
+    throw new Error(`the golang:${version} stand-in needs Go ${version} on this machine, which has Go ${have}`)
   return dirname(goroot)
 }
 

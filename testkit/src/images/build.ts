@@ -40,7 +40,12 @@ function contextFiles(source: string): string[] {
   }
   const dir = join(REPO_ROOT, source.slice(0, source.lastIndexOf('/')))
   const pattern = globToRegExp(source.slice(source.lastIndexOf('/') + 1))
-  const found = existsSync(dir) ? readdirSync(dir).filter((name) => pattern.test(name)).sort().map((name) => relative(REPO_ROOT, join(dir, name))) : []
+  const found = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((name) => pattern.test(name))
+        .sort()
+        .map((name) => relative(REPO_ROOT, join(dir, name)))
+    : []
   if (found.length === 0) throw new Error(`the Dockerfile copies ${source}, which matches nothing (run \`npm run build\` first for dist/)`)
   return found
 }
@@ -85,7 +90,12 @@ export interface ImageBuildOptions extends BuildMode {
 /** The built image of `ref` (a catalogue entry) for the current inputs; throws when the bootstrap has not built it. */
 export async function builtImage(buildah: Buildah, ref: string): Promise<BuiltImage> {
   const spec = platformImages().find((candidate) => candidate.ref === ref || candidate.ref.split(':')[0] === ref)
-  if (!spec) throw new Error(`no platform image ${ref}; the catalogue has ${platformImages().map((candidate) => candidate.ref).join(', ')}`)
+  if (!spec)
+    throw new Error(
+      `no platform image ${ref}; the catalogue has ${platformImages()
+        .map((candidate) => candidate.ref)
+        .join(', ')}`,
+    )
   return buildImage(buildah, spec, { standIns: true, readOnly: true })
 }
 

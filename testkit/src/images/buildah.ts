@@ -35,7 +35,14 @@ export class Buildah {
   }
 
   /** `buildah build` of a Dockerfile; layers are cached, the result gets every tag in `tags`. */
-  async build(options: { dockerfile: string; context: string; tags: string[]; buildArgs?: Record<string, string>; volumes?: string[]; pull?: boolean }): Promise<void> {
+  async build(options: {
+    dockerfile: string
+    context: string
+    tags: string[]
+    buildArgs?: Record<string, string>
+    volumes?: string[]
+    pull?: boolean
+  }): Promise<void> {
     const args = ['build', '--isolation', 'chroot', '--layers', `--pull=${options.pull ? 'missing' : 'never'}`, '--quiet', '-f', options.dockerfile]
     for (const [key, value] of Object.entries(options.buildArgs ?? {})) args.push('--build-arg', `${key}=${value}`)
     for (const volume of options.volumes ?? []) args.push('--volume', volume)

@@ -41,7 +41,12 @@ export function platformImages(): ImageSpec[] {
     },
     purpose: `Function runtime ${runtime.name}: the ${runtime.language === 'nodejs' ? 'Node' : 'Python'} host on ${runtime.base}; function builds start from it`,
   }))
-  const own = (name: string, purpose: string): ImageSpec => ({ ref: `kless/${name}:${version}`, dockerfile: `images/${name}/Dockerfile`, buildArgs: { VERSION: version }, purpose })
+  const own = (name: string, purpose: string): ImageSpec => ({
+    ref: `kless/${name}:${version}`,
+    dockerfile: `images/${name}/Dockerfile`,
+    buildArgs: { VERSION: version },
+    purpose,
+  })
   return [
     ...runtimes,
     own('orchestrator', 'the Function controller and the admission webhooks (two entry points)'),

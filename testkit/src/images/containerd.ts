@@ -11,7 +11,20 @@ const NAMESPACE = 'kless'
 
 /** The capabilities containerd grants a container by default (the OCI default set); a restricted pod drops them all. */
 const DEFAULT_CAPABILITIES = [
-  'CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FSETID',
+  'FOWNER',
+  'MKNOD',
+  'NET_RAW',
+  'SETGID',
+  'SETUID',
+  'SETFCAP',
+  'SETPCAP',
+  'NET_BIND_SERVICE',
+  'SYS_CHROOT',
+  'KILL',
+  'AUDIT_WRITE',
 ]
 
 export interface ContainerOptions {
@@ -38,7 +51,11 @@ export interface ContainerOptions {
  * shim or mount behind.
  */
 export class Containerd {
-  private constructor(readonly dir: string, readonly socket: string, private readonly daemon: Started) {}
+  private constructor(
+    readonly dir: string,
+    readonly socket: string,
+    private readonly daemon: Started,
+  ) {}
 
   static async start(options: { ownerPid?: number } = {}): Promise<Containerd> {
     const dir = join(tmpdir(), `kless-containerd-${process.pid}-${Date.now().toString(36)}`)
@@ -66,7 +83,11 @@ export class Containerd {
     for (const stream of [daemon.child.stdout, daemon.child.stderr]) (stream as unknown as { unref(): void } | null)?.unref()
     startReaper(dir, daemon.child.pid as number, options.ownerPid ?? process.pid)
     const containerd = new Containerd(dir, socket, daemon)
-    await waitFor(async () => existsSync(socket) && (await containerd.ctr(['version']).then(() => true)), 30_000, () => `containerd to answer on ${socket}\n${daemon.output()}`)
+    await waitFor(
+      async () => existsSync(socket) && (await containerd.ctr(['version']).then(() => true)),
+      30_000,
+      () => `containerd to answer on ${socket}\n${daemon.output()}`,
+    )
     return containerd
   }
 
@@ -99,9 +120,13 @@ export class Containerd {
   }
 
   async stop(): Promise<void> {
-    for (const id of (await this.ctr(['tasks', 'ls', '-q']).catch(() => '')).split('\n').filter(Boolean)) await this.ctr(['tasks', 'kill', '-s', 'SIGKILL', id]).catch(() => undefined)
+    for (const id of (await this.ctr(['tasks', 'ls', '-q']).catch(() => '')).split('\n').filter(Boolean))
+      await this.ctr(['tasks', 'kill', '-s', 'SIGKILL', id]).catch(() => undefined)
     await this.daemon.stop(5000)
-    await run('sh', ['-c', `umount -R '${this.dir}'/state/* 2>/dev/null; grep -o ' ${this.dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf '${this.dir}'`]).catch(() => undefined)
+    await run('sh', [
+      '-c',
+      `umount -R '${this.dir}'/state/* 2>/dev/null; grep -o ' ${this.dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf '${this.dir}'`,
+    ]).catch(() => undefined)
   }
 }
 
@@ -110,7 +135,12 @@ export class Containerd {
  * `name`, by default its own docker.io name, as if pulled. The archive names the image, so the import gives it
  * exactly that name.
  */
-export async function importInto(ctr: (args: string[]) => Promise<string>, buildah: Buildah, ref: string, name = `docker.io/${ref.replace(/^localhost\//, '')}`): Promise<string> {
+export async function importInto(
+  ctr: (args: string[]) => Promise<string>,
+  buildah: Buildah,
+  ref: string,
+  name = `docker.io/${ref.replace(/^localhost\//, '')}`,
+): Promise<string> {
   if (!(await ctr(['images', 'ls', '-q'])).split('\n').includes(name)) await ctr(['images', 'import', await imageArchive(buildah, ref, name)])
   return name
 }

@@ -63,7 +63,11 @@ export function registryConfig(address: string, storageDir: string, files?: { ce
  * Builds push to it and containerd pulls from it.
  */
 export class LoopbackRegistry {
-  private constructor(readonly host: string, private readonly dir: string, private readonly daemon: Started) {}
+  private constructor(
+    readonly host: string,
+    private readonly dir: string,
+    private readonly daemon: Started,
+  ) {}
 
   static async start(options: RegistrySecurity & { address?: string } = {}): Promise<LoopbackRegistry> {
     const port = await freePort()
@@ -88,7 +92,11 @@ export class LoopbackRegistry {
     daemon.exited.then((code) => (exitCode = code))
     const url = `${options.tls ? 'https' : 'http'}://${host}`
     try {
-      await waitFor(async () => exitCode !== undefined || answersV2(url), 20_000, () => `docker-registry to answer on ${host}`)
+      await waitFor(
+        async () => exitCode !== undefined || answersV2(url),
+        20_000,
+        () => `docker-registry to answer on ${host}`,
+      )
       if (exitCode !== undefined) throw new Error(`docker-registry exited with ${exitCode} before answering on ${host}`)
     } catch (err) {
       await daemon.stop(1000)

@@ -14,7 +14,15 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       if (!err) return resolve(stdout)
       const code = (err as NodeJS.ErrnoException).code
       const head = options.what ?? `${command} ${args.join(' ')}`
-      reject(new Error(code === 'ENOENT' ? `${head}: ${command} is not installed` : `${head} failed:\n${String(stderr || stdout || err.message).trim().slice(-4000)}`))
+      reject(
+        new Error(
+          code === 'ENOENT'
+            ? `${head}: ${command} is not installed`
+            : `${head} failed:\n${String(stderr || stdout || err.message)
+                .trim()
+                .slice(-4000)}`,
+        ),
+      )
     })
   })
 }
