@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 /** The `kless` command line: the author's loop from `init` and a local `run` to `deploy`, `invoke`, `logs` and back. */
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { Command, CommanderError, Option } from 'commander'
 import { DEFAULT_RUNTIME, RUNTIME_NAMES } from '@kless/runtime-matrix'
 import { deleteFunction } from './commands/delete.js'
@@ -10,11 +9,11 @@ import { init, type InitOptions } from './commands/init.js'
 import { list, status } from './commands/inspect.js'
 import { invoke, LOCAL_URL, type InvokeOptions } from './commands/invoke.js'
 import { logs, type LogsOptions } from './commands/logs.js'
+import { run, type RunOptions } from './commands/run.js'
 import { sync } from './commands/sync.js'
 import type { ClusterOptions } from './kube.js'
-import { runLocally } from './local/run.js'
 import { collectPair, parsePort, parseSeconds, UsageError } from './usage.js'
-import { CONFIG_FILE, ConfigError, nameFromFolder, readConfig, resolveRuntime, sourceDir } from './workspace.js'
+import { CONFIG_FILE } from './workspace.js'
 
 const program = new Command('kless')
   .description('Write, run and deploy Kyma Serverless Functions: locally without a cluster, or on one with kless installed')
@@ -62,31 +61,8 @@ program
   .option('--inspect', `open the Node inspector on 127.0.0.1:9229`, false)
   .option('--no-watch', 'serve without reloading on changes')
   .addHelpText('after', example('kless run hello', `curl '${LOCAL_URL}?name=you'`))
-  .action(async (dirArgument: string, options: { runtime?: string; port: number; env: Record<string, string>; inspect: boolean; watch: boolean }) => {
-    const folder = resolve(dirArgument)
-    if (!existsSync(folder)) throw new UsageError(`${dirArgument} is not a folder`)
-    const configFile = join(folder, CONFIG_FILE)
-    const config = existsSync(configFile) ? readConfig(configFile) : undefined
-    if (config?.source.sourceType === 'git')
-      throw new ConfigError(`${configFile} takes the code from Git (${config.source.url}); kless run serves a folder on this machine`)
-    const dir = config ? sourceDir(config, configFile) : folder
-    const env: Record<string, string> = {}
-    for (const entry of config?.env ?? []) {
-      if (entry.value !== undefined) env[entry.name] = entry.value
-      else if (!(entry.name in options.env))
-        console.error(`kless: ${entry.name} comes from the cluster (valueFrom); give it locally with --env ${entry.name}=...`)
-    }
-    const runtime = resolveRuntime(options.runtime ?? config?.runtime, dir)
-    // FUNC_NAME as the Deployment sets it: the host names its traces' service by it.
-    const functionName = { FUNC_NAME: config?.name ?? nameFromFolder(dir) }
-    process.exitCode = await runLocally({
-      runtime,
-      dir,
-      port: options.port,
-      env: { ...functionName, ...env, ...options.env },
-      inspect: options.inspect,
-      watch: options.watch,
-    })
+  .action(async (dir: string, options: RunOptions) => {
+    process.exitCode = await run(dir, options)
   })
 
 withCluster(
