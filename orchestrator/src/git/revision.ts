@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 /** Credentials from the GitRepository's auth Secret. */
-export type GitCredentials = { type: 'basic'; username: string; password: string } | { type: 'key'; key: string }
+export type GitCredentials =
+  | { type: 'basic'; username: string; password: string }
+  /** knownHosts: the server's host keys, as known_hosts lines; without them the first key seen is trusted. */
+  | { type: 'key'; key: string; knownHosts?: string }
 
 const FULL_COMMIT = /^[0-9a-f]{40}$/i
 const TIMEOUT_MS = 30_000
@@ -36,7 +39,13 @@ export async function resolveCommit(url: string, reference: string, credentials?
       keyDir = await mkdtemp(join(tmpdir(), 'kless-git-'))
       const keyFile = join(keyDir, 'key')
       await writeFile(keyFile, credentials.key.endsWith('\n') ? credentials.key : `${credentials.key}\n`, { mode: 0o600 })
-      env.GIT_SSH_COMMAND = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o BatchMode=yes`
+      let hostCheck = '-o StrictHostKeyChecking=accept-new'
+      if (credentials.knownHosts) {
+        const knownHostsFile = join(keyDir, 'known_hosts')
+        await writeFile(knownHostsFile, `${credentials.knownHosts.trim()}\n`, { mode: 0o600 })
+        hostCheck = `-o StrictHostKeyChecking=yes -o UserKnownHostsFile=${knownHostsFile}`
+      }
+      env.GIT_SSH_COMMAND = `ssh -i ${keyFile} -o IdentitiesOnly=yes -o BatchMode=yes ${hostCheck}`
     }
     const output = await new Promise<string>((resolve, reject) => {
       execFile('git', ['ls-remote', '--heads', '--tags', url], { env, timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {

@@ -78,7 +78,12 @@ async function gitCredentials(ctx: ControllerContext, repository: GitRepository)
   if (auth.type === 'basic') {
     return { type: 'basic', username: secretField(secret, 'username', auth.secretName), password: secretField(secret, 'password', auth.secretName) }
   }
-  return { type: 'key', key: secretField(secret, 'key', auth.secretName) }
+  const knownHosts = secret.data?.knownHosts
+  return {
+    type: 'key',
+    key: secretField(secret, 'key', auth.secretName),
+    ...(knownHosts ? { knownHosts: Buffer.from(knownHosts, 'base64').toString('utf8') } : {}),
+  }
 }
 
 /** The repository's URL and the commit its reference points at now, or what stood in the way. */

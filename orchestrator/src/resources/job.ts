@@ -56,7 +56,11 @@ function repositoryEnv(repository: GitRepository, revision: GitRevision): V1EnvV
   if (auth.type === 'basic') {
     env.push(fromSecret('APP_REPOSITORY_USERNAME', 'username'), fromSecret('APP_REPOSITORY_PASSWORD', 'password'))
   } else {
-    env.push(fromSecret('APP_REPOSITORY_KEY', 'key'), fromSecret('APP_REPOSITORY_PASSWORD', 'password', true))
+    env.push(
+      fromSecret('APP_REPOSITORY_KEY', 'key'),
+      fromSecret('APP_REPOSITORY_PASSWORD', 'password', true),
+      fromSecret('APP_REPOSITORY_KNOWN_HOSTS', 'knownHosts', true),
+    )
   }
   return env
 }

@@ -12,6 +12,7 @@ import { get as httpsGet } from 'node:https'
 import { CertificateAuthority, LoopbackRegistry, NODE_IP } from '@kless/testkit'
 import { isReady } from '../cluster/harness.js'
 import { startGitServer } from '../git/git-server.js'
+import { generateKeyPair, startSshFront } from '../git/ssh-server.js'
 import { cliScenario } from './cli.js'
 import {
   childrenLeft,
@@ -294,6 +295,51 @@ t.test('on a real node with the chart installed', async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 4 * GIT_POLL_SECONDS * 1000))
     t.same(await jobsOf(cluster, namespace), jobs, 'a commit on another branch starts no build')
     t.same(await httpGet(url), { status: 200, body: 'from git 2' })
+  })
+
+  t.test('a Function from Git over SSH, with a generated key and an explicit known_hosts; a host key not in it stops the source', async (t) => {
+    const namespace = await cluster.createNamespace('git-ssh')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    const gitServer = await startGitServer(undefined, NODE_IP)
+    t.teardown(() => gitServer.close())
+    const client = generateKeyPair('kless-e2e-reader')
+    const ssh = await startSshFront(gitServer.reposDir, client.publicKey, NODE_IP)
+    t.teardown(() => ssh.close())
+    const handler = (answer: string) => ({ 'handler.js': `module.exports = { main: () => '${answer}' }\n`, 'package.json': '{}' })
+    gitServer.commit('orders', 'main', handler('over ssh 1'))
+    const secret = (knownHosts: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'git-key', namespace },
+      stringData: { key: client.privateKey, knownHosts },
+    })
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(secret(ssh.knownHosts)))
+    const repository = {
+      apiVersion: 'serverless.kyma-project.io/v1alpha1',
+      kind: 'GitRepository',
+      metadata: { name: 'auth-key', namespace },
+      spec: { url: ssh.url('orders'), auth: { type: 'key', secretName: 'git-key' } },
+    }
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(repository))
+    const fn = functionOf(namespace, 'over-ssh', 'auth-key', { type: 'git', reference: 'main', baseDir: '/', runtime: 'nodejs20' })
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
+    await waitForFunctionOnNode(cluster, namespace, 'over-ssh', isReady, FIRST_BUILD_MS)
+    const url = await functionUrl(cluster, namespace, 'over-ssh')
+    t.same(await httpGet(url), { status: 200, body: 'over ssh 1' }, 'the controller and the build pod reached the repository by SSH')
+    gitServer.commit('orders', 'main', handler('over ssh 2'))
+    await waitFor(
+      async () => (await httpGet(url)).body === 'over ssh 2',
+      180_000,
+      () => 'the new commit to be served',
+    )
+
+    const stranger = `${ssh.knownHosts.split(' ')[0]} ${generateKeyPair('another-host').knownHostsKey}`
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(secret(stranger)))
+    gitServer.commit('orders', 'main', handler('over ssh 3'))
+    const refused = await waitForFunctionOnNode(cluster, namespace, 'over-ssh', (fn) => condition(fn, 'ConfigurationReady')?.status === 'False', 60_000)
+    t.equal(condition(refused, 'ConfigurationReady')?.reason, 'SourceUpdateFailed')
+    t.match(condition(refused, 'ConfigurationReady')?.message, /Host key verification failed/)
+    t.same(await httpGet(url), { status: 200, body: 'over ssh 2' }, 'the last good version keeps serving')
   })
 
   t.test(

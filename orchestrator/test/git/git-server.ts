@@ -10,6 +10,8 @@ export interface GitServer {
   /** Commits a file on a branch of the named repository (created on first use); returns the commit. */
   commit(name: string, branch: string, files: Record<string, string>): string
   tag(name: string, tag: string, commit: string): void
+  /** The folder of the bare repositories, <name>.git each: what an SSH front serves (ssh-server.ts). */
+  reposDir: string
   close(): Promise<void>
 }
 
@@ -75,6 +77,7 @@ export async function startGitServer(credentials?: { username: string; password:
   }
   return {
     url: (name) => `http://${host}:${port}/${name}.git`,
+    reposDir: join(root, 'repos'),
     commit(name, branch, files) {
       const bare = ensure(name)
       rmSync(work, { recursive: true, force: true })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { commitForReference, resolveCommit } from '../../src/git/revision.js'
 import { startGitServer } from './git-server.js'
+import { generateKeyPair, startSshFront } from './ssh-server.js'
 
 t.test('ls-remote output: branch first, then the peeled tag', async (t) => {
   const output = [
@@ -33,4 +34,23 @@ t.test('against a real git HTTP server with basic auth', async (t) => {
   await t.rejects(resolveCommit(url, 'missing', basic), /no branch or tag named "missing"/)
   await t.rejects(resolveCommit(url, 'main', { ...basic, password: 'wrong' }), /git ls-remote .* failed/)
   await t.rejects(resolveCommit(url, 'main'), /failed/, 'no credentials, no access')
+})
+
+t.test('against a real sshd with a generated key and an explicit known_hosts', async (t) => {
+  const server = await startGitServer()
+  t.teardown(() => server.close())
+  const client = generateKeyPair('kless-test-client')
+  const ssh = await startSshFront(server.reposDir, client.publicKey)
+  t.teardown(() => ssh.close())
+  const first = server.commit('fn', 'main', { 'handler.js': 'module.exports = { main: () => 1 }' })
+  const key = { type: 'key' as const, key: client.privateKey, knownHosts: ssh.knownHosts }
+
+  t.equal(await resolveCommit(ssh.url('fn'), 'main', key), first)
+  const stranger = `${ssh.knownHosts.split(' ')[0]} ${generateKeyPair('another-host').knownHostsKey}`
+  await t.rejects(
+    resolveCommit(ssh.url('fn'), 'main', { ...key, knownHosts: stranger }),
+    /Host key verification failed/,
+    'a host key not in known_hosts is refused',
+  )
+  await t.rejects(resolveCommit(ssh.url('fn'), 'main', { ...key, key: generateKeyPair('not-authorized').privateKey }), /Permission denied/)
 })

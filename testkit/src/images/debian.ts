@@ -5,7 +5,7 @@ import { run } from './run'
  * docs/images.md): buildah builds, containerd and runc run, docker-registry serves, debootstrap makes
  * the stand-in base images' root filesystem, skopeo copies between registries and archives. A real test node
  * adds the CNI plugins and conntrack (kube-proxy clears stale UDP entries with it). The CLI's terminal test types
- * into tmux and calls with curl, as a user would.
+ * into tmux and calls with curl, as a user would; the Git tests serve over SSH with OpenSSH's sshd.
  */
 export const IMAGE_TOOL_PACKAGES = [
   'buildah',
