@@ -1,6 +1,6 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -93,6 +93,22 @@ t.test('a Python syntax error is reported with its line, and the fix reloads', a
   writeFileSync(handler, 'def main(event, context):\n    return "two"\n')
   await until(run, 'kless: reloaded', fixed)
   t.equal(await get(url), 'two')
+})
+
+t.test('a save in a subfolder, even one made just after the run starts, reloads too; Python leaves no __pycache__ behind', async (t) => {
+  const dir = tempDir(t)
+  mkdirSync(join(dir, 'lib'))
+  writeFileSync(join(dir, 'lib', 'greeting.py'), 'WORD = "one"\n')
+  writeFileSync(
+    join(dir, 'handler.py'),
+    'import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\nfrom lib.greeting import WORD\n\ndef main(event, context):\n    return WORD\n',
+  )
+  const { run, url } = await serve(t, [dir, '--runtime', 'python312'], dir)
+  const mark = run.output().length
+  writeFileSync(join(dir, 'lib', 'greeting.py'), 'WORD = "two"\n')
+  await until(run, 'kless: reloaded', mark)
+  t.equal(await get(url), 'two')
+  t.notOk(existsSync(join(dir, '__pycache__')) || existsSync(join(dir, 'lib', '__pycache__')))
 })
 
 t.test("dependencies come from a cache keyed by package.json; the author's folder gets no node_modules", async (t) => {

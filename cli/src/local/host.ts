@@ -82,7 +82,8 @@ export async function hostCommand(runtime: string, dir: string, options: { inspe
   return {
     command: staged.python,
     args: staged.args,
-    env: { ...staged.env, ...deps, ...functionEnv(runtime, dir) },
+    // No __pycache__ in the author's folder (the image's is read-only, so it gets none either).
+    env: { ...staged.env, ...deps, ...functionEnv(runtime, dir), PYTHONDONTWRITEBYTECODE: '1' },
     description: `${runtime} on Python ${staged.version}`,
     // compile() only: py_compile would write __pycache__ into the author's folder.
     syntaxError: (file) => compileError(staged.python, ['-c', 'import sys; compile(open(sys.argv[1]).read(), sys.argv[1], "exec")'], file),

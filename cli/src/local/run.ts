@@ -5,13 +5,14 @@
  * requests finish. A file that does not compile is reported and the last good version keeps serving.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, watch } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { Agent, createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import { createServer as createNetServer } from 'node:net'
 import { constants } from 'node:os'
 import { join, relative } from 'node:path'
 import { runtimeInfo } from '@kless/runtime-matrix'
 import { hostCommand, INSPECTOR_PORT, type HostCommand } from './host.js'
+import { watchTree } from './watch-tree.js'
 
 export interface LocalRunOptions {
   runtime: string
@@ -160,11 +161,14 @@ export async function runLocally(options: LocalRunOptions): Promise<number> {
 
   let settle: NodeJS.Timeout | undefined
   const watcher = options.watch
-    ? watch(options.dir, { recursive: true }, (_event, file) => {
-        if (file && IGNORED_PATHS.test(file.toString())) return
-        clearTimeout(settle)
-        settle = setTimeout(() => (reloading = reloading.then(reload)), SETTLE_MS)
-      })
+    ? watchTree(
+        options.dir,
+        (path) => IGNORED_PATHS.test(path),
+        () => {
+          clearTimeout(settle)
+          settle = setTimeout(() => (reloading = reloading.then(reload)), SETTLE_MS)
+        },
+      )
     : undefined
   if (watcher) console.log(`kless: watching ${shown}; saved changes reload it`)
 
