@@ -325,7 +325,12 @@ t.test('on a real node with the chart installed', async (t) => {
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
     await waitForFunctionOnNode(cluster, namespace, 'over-ssh', isReady, FIRST_BUILD_MS)
     const url = await functionUrl(cluster, namespace, 'over-ssh')
-    t.same(await httpGet(url), { status: 200, body: 'over ssh 1' }, 'the controller and the build pod reached the repository by SSH')
+    const first = await httpGet(url)
+    const podLog =
+      first.status === 200
+        ? ''
+        : await kubectl('logs', '-n', namespace, '-l', 'serverless.kyma-project.io/resource=deployment', '--tail=40').catch((err: Error) => err.message)
+    t.same(first, { status: 200, body: 'over ssh 1' }, `the controller and the build pod reached the repository by SSH\n${podLog}`)
     gitServer.commit('orders', 'main', handler('over ssh 2'))
     await waitFor(
       async () => (await httpGet(url)).body === 'over ssh 2',
