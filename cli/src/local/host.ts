@@ -1,14 +1,13 @@
 /**
  * How `kless run` starts a runtime's host on this machine as the runtime's image would: the exact interpreter and host
  * (staged by @kless/runtime-staging), the function folder in place of /kubeless, and the function's dependencies
- * installed into a cache keyed by the dependency file, so the author's folder is left as it is.
+ * installed into a cache keyed by the dependency file (nodeFunctionEnv, pythonFunctionEnv), so the author's folder
+ * is left as it is.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { runtimeInfo } from '@kless/runtime-matrix'
-import { cacheDir, cacheKey, functionEnv, prepareNodeRuntime, preparePythonRuntime, pythonFunctionEnv, withLock } from '@kless/runtime-staging'
+import { functionEnv, nodeFunctionEnv, prepareNodeRuntime, preparePythonRuntime, pythonFunctionEnv } from '@kless/runtime-staging'
 
 const run = promisify(execFile)
 
@@ -41,33 +40,12 @@ async function compileError(command: string, args: string[], file: string): Prom
   }
 }
 
-/** NODE_PATH for the dependencies package.json lists, installed once per package.json (and lock) content. */
-async function nodeDependencies(dir: string): Promise<Record<string, string>> {
-  const manifest = join(dir, 'package.json')
-  if (existsSync(join(dir, 'node_modules')) || !existsSync(manifest)) return {}
-  const { dependencies } = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }
-  if (!dependencies || Object.keys(dependencies).length === 0) return {}
-  const inputs = ['package.json', 'package-lock.json'].filter((file) => existsSync(join(dir, file)))
-  const target = cacheDir('function-deps', `node-${cacheKey(...inputs.map((file) => readFileSync(join(dir, file))))}`)
-  const ready = join(target, '.installed')
-  if (!existsSync(ready)) {
-    await withLock(`${target}.lock`, async () => {
-      if (existsSync(ready)) return
-      for (const file of inputs) writeFileSync(join(target, file), readFileSync(join(dir, file)))
-      console.error(`kless: installing the dependencies of ${manifest} (once; cached by its content)`)
-      await run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: target, maxBuffer: 16 * 1024 * 1024 })
-      writeFileSync(ready, new Date().toISOString())
-    })
-  }
-  return { NODE_PATH: join(target, 'node_modules') }
-}
-
 /** The host command for `runtime` serving `dir`; `inspect` opens the Node inspector on INSPECTOR_PORT. */
 export async function hostCommand(runtime: string, dir: string, options: { inspect: boolean }): Promise<HostCommand> {
   const language = runtimeInfo(runtime).language
   if (options.inspect && language !== 'nodejs') throw new Error(`--inspect opens the Node inspector; ${runtime} is not a Node runtime`)
   if (language === 'nodejs') {
-    const [staged, deps] = await Promise.all([prepareNodeRuntime(runtime), nodeDependencies(dir)])
+    const [staged, deps] = await Promise.all([prepareNodeRuntime(runtime), nodeFunctionEnv(dir)])
     const inspect = options.inspect ? [`--inspect=127.0.0.1:${INSPECTOR_PORT}`] : []
     return {
       command: staged.node,

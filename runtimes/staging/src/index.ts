@@ -1,6 +1,6 @@
 export { assertBuildAllowed, cacheDir, cacheKey, cacheRoot } from './cache'
-export { withLock } from './lock'
+export { buildOnce, withLock } from './lock'
 export { functionEnv } from './function-env'
-export { prepareNodeRuntime, nodeBinary, NODE_VERSIONS, NodeRuntime, NodeRuntimeName } from './node-runtime'
+export { prepareNodeRuntime, nodeBinary, nodeFunctionEnv, NODE_VERSIONS, NodeRuntime, NodeRuntimeName } from './node-runtime'
 export { preparePythonRuntime, pythonFunctionEnv, pythonInterpreter, venvWith, PYTHON_VERSIONS, PythonRuntime, PythonRuntimeName } from './python-runtime'
 export { RUNTIMES_DIR, runtimeSources } from './sources'

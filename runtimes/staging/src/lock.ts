@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
-import { dirname } from 'path'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { dirname, join } from 'path'
+import { assertBuildAllowed } from './cache'
 
 /** True when the lock's holder is gone: a killed build must not block the next run. */
 function holderIsGone(lockFile: string): boolean {
@@ -44,4 +45,20 @@ export async function withLock<T>(lockFile: string, work: () => Promise<T>): Pro
   } finally {
     rmSync(lockFile, { force: true })
   }
+}
+
+/**
+ * Fills the cache folder `dir` once: `work` runs under the lock `<dir>.lock` (beside it, so `work` may clear the
+ * folder), and a `.installed` marker written after it tells later calls, in any process, that it is done. `what`
+ * names the entry when the cache is read-only (npm test), where building it is an error.
+ */
+export async function buildOnce(dir: string, work: () => Promise<void>, what?: string): Promise<void> {
+  const ready = join(dir, '.installed')
+  if (existsSync(ready)) return
+  if (what) assertBuildAllowed(what)
+  await withLock(`${dir}.lock`, async () => {
+    if (existsSync(ready)) return
+    await work()
+    writeFileSync(ready, new Date().toISOString())
+  })
 }

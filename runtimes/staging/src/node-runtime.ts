@@ -4,7 +4,7 @@ import { basename, join, relative } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
 import { assertBuildAllowed, cacheDir, cacheKey } from './cache'
-import { withLock } from './lock'
+import { buildOnce, withLock } from './lock'
 import { nodeHostFiles, nodeManifests, RUNTIMES_DIR } from './sources'
 
 const run = promisify(execFile)
@@ -96,6 +96,33 @@ async function download(version: string, dir: string): Promise<void> {
   rmSync(unpacked, { recursive: true, force: true })
 }
 
+/**
+ * Copies `manifests` (a package.json, and its package-lock.json if there is one) into the cache folder `dir` and runs
+ * `npm <command> --omit=dev` there, once per content.
+ */
+async function npmInstallOnce(dir: string, manifests: string[], command: string[]): Promise<void> {
+  await buildOnce(dir, async () => {
+    for (const file of manifests) copyFileSync(file, join(dir, basename(file)))
+    await run('npm', [...command, '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, maxBuffer: 16 * 1024 * 1024 })
+  })
+}
+
+/**
+ * The function's own dependencies, as the function build installs them into its image (`npm install --omit=dev`):
+ * installed once per package.json (and lock) content into the cache, and the NODE_PATH that the host's loader adds.
+ * Nothing when the folder has its own node_modules, or package.json lists no dependencies.
+ */
+export async function nodeFunctionEnv(functionDir: string): Promise<Record<string, string>> {
+  const manifest = join(functionDir, 'package.json')
+  if (existsSync(join(functionDir, 'node_modules')) || !existsSync(manifest)) return {}
+  const { dependencies } = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }
+  if (!dependencies || Object.keys(dependencies).length === 0) return {}
+  const manifests = ['package.json', 'package-lock.json'].map((file) => join(functionDir, file)).filter((file) => existsSync(file))
+  const target = cacheDir('function-deps', `node-${cacheKey(...manifests.map((file) => readFileSync(file)))}`)
+  await npmInstallOnce(target, manifests, ['install'])
+  return { NODE_PATH: join(target, 'node_modules') }
+}
+
 let hostBuild: Promise<void> | undefined
 
 /** TypeScript's compiler as the host's sources would build with it, or undefined where it is not installed. */
@@ -129,19 +156,8 @@ async function stageHost(runtime: NodeRuntimeName): Promise<string> {
   await buildHost()
   const manifests = nodeManifests(runtime)
   const depsDir = cacheDir('node-runtime', `${runtime}-${cacheKey(...manifests.map((file) => readFileSync(file)))}`)
-  const depsReady = join(depsDir, '.installed')
-  if (!existsSync(depsReady)) {
-    await withLock(join(depsDir, '.lock'), async () => {
-      if (existsSync(depsReady)) return
-      for (const file of manifests) copyFileSync(file, join(depsDir, basename(file)))
-      const install = manifests.some((file) => basename(file) === 'package-lock.json') ? ['ci'] : ['install', '--no-package-lock']
-      await run('npm', [...install, '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
-        cwd: depsDir,
-        maxBuffer: 16 * 1024 * 1024,
-      })
-      writeFileSync(depsReady, new Date().toISOString())
-    })
-  }
+  const pinned = manifests.some((file) => basename(file) === 'package-lock.json') ? ['ci'] : ['install', '--no-package-lock']
+  await npmInstallOnce(depsDir, manifests, [...pinned, '--ignore-scripts'])
 
   const distDir = join(hostDir, 'dist')
   const distFiles = nodeHostFiles()

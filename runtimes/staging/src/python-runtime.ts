@@ -1,11 +1,11 @@
 import { execFile } from 'child_process'
-import { existsSync, readFileSync, writeFileSync } from 'fs'
+import { existsSync, readFileSync } from 'fs'
 import { homedir } from 'os'
 import { join } from 'path'
 import { promisify } from 'util'
 import { runtimeInfo, runtimesOf } from '@kless/runtime-matrix'
-import { assertBuildAllowed, cacheDir, cacheKey } from './cache'
-import { withLock } from './lock'
+import { cacheDir, cacheKey } from './cache'
+import { buildOnce } from './lock'
 import { RUNTIMES_DIR } from './sources'
 
 const run = promisify(execFile)
@@ -44,18 +44,17 @@ export function pythonInterpreter(version: string): { path: string; version: str
 /** A venv at `dir` made by `interpreter` with `requirements` (pip arguments) installed; built once under a lock. Returns its python. */
 export async function venvWith(dir: string, interpreter: string, requirements: string[]): Promise<string> {
   const python = join(dir, 'bin', 'python')
-  const ready = join(dir, '.installed')
-  if (existsSync(ready)) return python
-  assertBuildAllowed(`the Python environment ${dir}`)
-  return withLock(join(dir, '.lock'), async () => {
-    if (existsSync(ready)) return python
-    await run(interpreter, ['-m', 'venv', '--clear', dir])
-    await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', ...requirements], {
-      maxBuffer: 16 * 1024 * 1024,
-    })
-    writeFileSync(ready, new Date().toISOString())
-    return python
-  })
+  await buildOnce(
+    dir,
+    async () => {
+      await run(interpreter, ['-m', 'venv', '--clear', dir])
+      await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', ...requirements], {
+        maxBuffer: 16 * 1024 * 1024,
+      })
+    },
+    `the Python environment ${dir}`,
+  )
+  return python
 }
 
 /**
@@ -97,31 +96,9 @@ export async function pythonFunctionEnv(runtime: PythonRuntime, functionDir: str
   // library, so a function file cannot shadow a module the host needs.
   if (!listed) return {}
   const target = cacheDir('python-function-deps', `${runtime.version}-${cacheKey(readFileSync(requirementsFile))}`)
-  const ready = join(target, '.installed')
-  if (!existsSync(ready)) {
-    await withLock(`${target}.lock`, async () => {
-      if (existsSync(ready)) return
-      await run(
-        runtime.python,
-        [
-          '-m',
-          'pip',
-          'install',
-          '--quiet',
-          '--disable-pip-version-check',
-          '--no-input',
-          '--upgrade',
-          '--target',
-          join(target, 'site-packages'),
-          '-r',
-          requirementsFile,
-        ],
-        {
-          maxBuffer: 16 * 1024 * 1024,
-        },
-      )
-      writeFileSync(ready, new Date().toISOString())
-    })
-  }
+  await buildOnce(target, async () => {
+    const pip = ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--upgrade']
+    await run(runtime.python, [...pip, '--target', join(target, 'site-packages'), '-r', requirementsFile], { maxBuffer: 16 * 1024 * 1024 })
+  })
   return { PYTHONPATH: join(target, 'site-packages') }
 }
