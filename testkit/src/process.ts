@@ -1,13 +1,13 @@
 import { ChildProcess, spawn, SpawnOptions } from 'child_process'
 import { createServer } from 'net'
 
-/** A TCP port that was free a moment ago on loopback. */
-export function freePort(): Promise<number> {
+/** A TCP port that was free a moment ago on `host` (loopback unless given). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
     server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number }
       server.close(() => resolve(port))
     })

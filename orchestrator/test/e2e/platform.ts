@@ -1,6 +1,6 @@
 /** What end-to-end tests on a real node ask of the platform testkit installs (installPlatform) and of its Functions. */
 import { httpCall, serviceUrl, SYSTEM_NAMESPACE, waitFor, type Cluster } from '@kless/testkit'
-import type { Function } from '../../src/api/types.js'
+import type { Function, GitRepository } from '../../src/api/types.js'
 import { conditionSummary, functionPath, getJson } from '../cluster/harness.js'
 
 export { GIT_POLL_SECONDS, installPlatform, SYSTEM_NAMESPACE } from '@kless/testkit'
@@ -63,6 +63,11 @@ export async function waitForFunctionOnNode(
 
 export function condition(fn: Function | undefined, type: string) {
   return fn?.status?.conditions?.find((entry) => entry.type === type)
+}
+
+/** A GitRepository at `url` whose `auth` Secret holds the credentials. */
+export function gitRepositoryOf(namespace: string, name: string, url: string, auth: GitRepository['spec']['auth']): GitRepository {
+  return { apiVersion: 'serverless.kyma-project.io/v1alpha1', kind: 'GitRepository', metadata: { name, namespace }, spec: { url, auth } }
 }
 
 /** A Function with the webhook's defaults for everything not given. */

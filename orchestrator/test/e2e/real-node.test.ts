@@ -20,6 +20,7 @@ import {
   functionEnvOf,
   functionImage,
   functionOf,
+  gitRepositoryOf,
   functionUrl,
   GIT_POLL_SECONDS,
   httpGet,
@@ -264,12 +265,7 @@ t.test('on a real node with the chart installed', async (t) => {
       `--from-literal=username=${credentials.username}`,
       `--from-literal=password=${credentials.password}`,
     )
-    const repository = {
-      apiVersion: 'serverless.kyma-project.io/v1alpha1',
-      kind: 'GitRepository',
-      metadata: { name: 'auth-basic', namespace },
-      spec: { url: gitServer.url('orders'), auth: { type: 'basic', secretName: 'git-creds' } },
-    }
+    const repository = gitRepositoryOf(namespace, 'auth-basic', gitServer.url('orders'), { type: 'basic', secretName: 'git-creds' })
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(repository))
     // The seed's function-git.yaml, in its own namespace.
     const fn = inNamespace(seedFunction('function-git.yaml'), namespace)
@@ -314,12 +310,7 @@ t.test('on a real node with the chart installed', async (t) => {
       stringData: { key: client.privateKey, knownHosts },
     })
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(secret(ssh.knownHosts)))
-    const repository = {
-      apiVersion: 'serverless.kyma-project.io/v1alpha1',
-      kind: 'GitRepository',
-      metadata: { name: 'auth-key', namespace },
-      spec: { url: ssh.url('orders'), auth: { type: 'key', secretName: 'git-key' } },
-    }
+    const repository = gitRepositoryOf(namespace, 'auth-key', ssh.url('orders'), { type: 'key', secretName: 'git-key' })
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(repository))
     const fn = functionOf(namespace, 'over-ssh', 'auth-key', { type: 'git', reference: 'main', baseDir: '/', runtime: 'nodejs20' })
     await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))

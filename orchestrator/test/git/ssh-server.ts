@@ -1,6 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from '@kless/testkit'
 import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 
@@ -24,22 +25,14 @@ export function generateKeyPair(comment: string): { privateKey: string; publicKe
   }
 }
 
-const freePort = (host: string) =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer().once('error', reject)
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as { port: number }
-      probe.close(() => resolve(port))
-    })
-  })
-
 /**
  * A real OpenSSH server in front of a git server's repositories: only `authorizedKey` logs in, and only to git-shell,
  * so the one thing it does is git over SSH. Its host key is generated here, so a client can be given it explicitly.
  */
 export async function startSshFront(reposDir: string, authorizedKey: string, host = '127.0.0.1'): Promise<SshGitFront> {
   const dir = mkdtempSync(join(tmpdir(), 'kless-sshd-'))
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kless-test-host', '-f', join(dir, 'host_key')])
+  const hostKey = generateKeyPair('kless-test-host')
+  writeFileSync(join(dir, 'host_key'), hostKey.privateKey, { mode: 0o600 })
   writeFileSync(join(dir, 'authorized_keys'), `restrict,command="git-shell -c \\"$SSH_ORIGINAL_COMMAND\\"" ${authorizedKey}\n`, { mode: 0o600 })
   const port = await freePort(host)
   const config = [
@@ -69,10 +62,9 @@ export async function startSshFront(reposDir: string, authorizedKey: string, hos
     if (sshd.exitCode !== null || Date.now() > deadline) throw new Error(`sshd did not start: ${log}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')
   return {
     url: (name) => `ssh://${userInfo().username}@${host}:${port}${reposDir}/${name}.git`,
-    knownHosts: `[${host}]:${port} ${hostKey}`,
+    knownHosts: `[${host}]:${port} ${hostKey.knownHostsKey}`,
     async close() {
       sshd.kill('SIGTERM')
       await new Promise((resolve) => (sshd.exitCode !== null ? resolve(undefined) : sshd.once('exit', resolve)))
