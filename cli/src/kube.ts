@@ -14,8 +14,21 @@ export interface ClusterOptions {
 
 export interface Reply {
   status: number
+  statusText: string
   headers: IncomingMessage['headers']
   body: Buffer
+}
+
+/** A response read to its end. */
+export function readReply(response: IncomingMessage): Promise<Reply> {
+  return new Promise((done, fail) => {
+    const chunks: Buffer[] = []
+    response.on('data', (chunk: Buffer) => chunks.push(chunk))
+    response.on('end', () =>
+      done({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }),
+    )
+    response.on('error', fail)
+  })
 }
 
 /** An API call the server refused: its own message, which names what was wrong. */
@@ -76,12 +89,7 @@ export async function connect(options: ClusterOptions): Promise<Kube> {
     async call(method, path, { body, contentType, headers = {} } = {}) {
       const sent = await open(method, path, { ...headers, ...(contentType ? { 'content-type': contentType } : {}) })
       return new Promise<Reply>((done, fail) => {
-        sent.on('response', (response) => {
-          const chunks: Buffer[] = []
-          response.on('data', (chunk: Buffer) => chunks.push(chunk))
-          response.on('end', () => done({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }))
-          response.on('error', fail)
-        })
+        sent.on('response', (response) => readReply(response).then(done, fail))
         sent.on('error', (err) => fail(new Error(`cannot reach the API server at ${cluster.server}: ${err.message}`)))
         sent.end(body)
       })
@@ -106,10 +114,7 @@ export async function connect(options: ClusterOptions): Promise<Kube> {
         })
         sent.on('response', (response) => {
           if ((response.statusCode ?? 0) > 299) {
-            const chunks: Buffer[] = []
-            response.on('data', (chunk: Buffer) => chunks.push(chunk))
-            response.on('end', () => fail(failure({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) })))
-            return
+            return void readReply(response).then((reply) => fail(failure(reply)), fail)
           }
           response.on('data', onData)
           response.on('end', done)

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
+import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { connect, type ClusterOptions } from '../kube.js'
+import { connect, readReply, type ClusterOptions, type Reply } from '../kube.js'
 import { dim } from '../output.js'
 import { UsageError } from '../usage.js'
 
@@ -24,13 +24,6 @@ export interface InvokeOptions extends ClusterOptions {
 }
 
 export const LOCAL_URL = 'http://localhost:8080/'
-
-interface Answer {
-  status: number
-  statusText: string
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
 
 function requestHeaders(options: InvokeOptions, body: Buffer | undefined): Record<string, string> {
   const headers: Record<string, string> = { ...options.header }
@@ -50,15 +43,9 @@ function isJson(body: Buffer): boolean {
   }
 }
 
-function callUrl(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined): Promise<Answer> {
+function callUrl(url: URL, method: string, headers: Record<string, string>, body: Buffer | undefined): Promise<Reply> {
   return new Promise((done, fail) => {
-    const sent = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('end', () =>
-        done({ status: response.statusCode ?? 0, statusText: response.statusMessage ?? '', headers: response.headers, body: Buffer.concat(chunks) }),
-      )
-    })
+    const sent = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers }, (response) => readReply(response).then(done, fail))
     sent.on('error', (err) => fail(new Error(`cannot reach ${url.href}: ${err.message}`)))
     sent.end(body)
   })
@@ -71,13 +58,14 @@ export async function invoke(target: string | undefined, options: InvokeOptions)
   const method = (options.method ?? (body ? 'POST' : 'GET')).toUpperCase()
   const headers = requestHeaders(options, body)
   const path = options.path.startsWith('/') ? options.path : `/${options.path}`
-  let answer: Answer
+  let answer: Reply
   if (target === undefined || /^https?:\/\//.test(target)) {
     answer = await callUrl(new URL(path.slice(1), target ?? LOCAL_URL), method, headers, body)
   } else {
     const kube = await connect(options)
-    const reply = await kube.call(method, `/api/v1/namespaces/${kube.namespace}/services/${target}:http/proxy${path}`, { body, headers })
-    answer = { status: reply.status, statusText: '', headers: reply.headers, body: reply.body }
+    const proxied = await kube.call(method, `/api/v1/namespaces/${kube.namespace}/services/${target}:http/proxy${path}`, { body, headers })
+    // The reason phrase through the proxy is the API server's, not the function's: only the status is shown.
+    answer = { ...proxied, statusText: '' }
   }
   console.error(`HTTP ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`)
   if (options.verbose)
