@@ -37,6 +37,28 @@ function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   sendRawFailure(socket, failure, detail)
 }
 
+/**
+ * The head of `req` again, with `upgrade` taken out of its Connection tokens. The Upgrade header stays for the
+ * function to see; without the token, the HTTP parser reads the request as a plain one.
+ */
+function headWithoutUpgradeToken(req: IncomingMessage): Buffer {
+  let head = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    let value = req.rawHeaders[i + 1]
+    if (req.rawHeaders[i].toLowerCase() === 'connection') {
+      value = value
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token !== '' && token.toLowerCase() !== 'upgrade')
+        .join(', ')
+      if (value === '') continue
+    }
+    head += `${req.rawHeaders[i]}: ${value}\r\n`
+  }
+  // Header values come decoded as latin1, so this gives back the bytes that came in.
+  return Buffer.from(head + '\r\n', 'latin1')
+}
+
 function logAccess(req: IncomingMessage, res: ServerResponse): void {
   res.once('finish', () => {
     const length = res.getHeader('Content-Length')
@@ -72,9 +94,20 @@ export function createHost(invoker: Invoker, classes: RequestClasses): Host {
   server.on('clientError', onClientError)
   // Without a listener node:http drops the connection without a word.
   server.on('connect', (_req: IncomingMessage, socket: Socket) => sendRawFailure(socket, CATALOGUE.tunnelRefused))
+  // The host upgrades no protocol, and 1.x served such a request as a plain one (curl --http2 asks for h2c on every
+  // call). Node does too when no 'upgrade' listener is set, but then its parser drops the first framing error in the
+  // body without a word, and the request hangs. So the request goes through a fresh parser without the upgrade
+  // token, which answers like any other. setImmediate: Node 10 aborts when the freed parser is reused while the
+  // parser that emitted 'upgrade' is still on the stack.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, bodyHead: Buffer) => {
+    socket.unshift(Buffer.concat([headWithoutUpgradeToken(req), bodyHead]))
+    setImmediate(() => server.emit('connection', socket))
+  })
 
   const sockets = new Set<Socket>()
   server.on('connection', (socket: Socket) => {
+    // A socket comes here twice when it asked for an upgrade.
+    if (sockets.has(socket)) return
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
