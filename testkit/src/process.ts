@@ -24,6 +24,16 @@ export interface Started {
 }
 
 /** Spawns a long-running process and keeps its output for assertions and failure messages. */
+/** Whether a process with this pid exists (one of another user's counts too). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 export function start(command: string, args: string[], options: SpawnOptions = {}): Started {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options })
   let output = ''

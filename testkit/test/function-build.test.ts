@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { spawnSync } from 'child_process'
 import { get } from 'http'
 import { tmpdir } from 'os'
 import { join } from 'path'
@@ -175,4 +176,15 @@ t.test('the seed Hello John Function built by the kaniko executor in a container
   const size = (await containerd.ctr(['images', 'ls'])).split('\n').find((line) => line.startsWith(`${destination} `))
   t.comment(`hello-john (kaniko) in containerd: ${size?.split(/\s+/).slice(3, 5).join(' ')}`)
   t.equal(await answerOf(t, destination, helloJohn), 'Hello John')
+})
+
+t.test('a containerd folder whose owner died is removed when the next containerd starts', async (t) => {
+  const deadPid = spawnSync('true').pid as number
+  const orphan = join(tmpdir(), `kless-containerd-${deadPid}-orphan`)
+  mkdirSync(join(orphan, 'root'), { recursive: true })
+  writeFileSync(join(orphan, 'root', 'layer'), 'x')
+  const next = await Containerd.start()
+  t.teardown(() => next.stop())
+  t.notOk(existsSync(orphan), orphan)
+  t.ok(existsSync(containerd.dir), 'the running containerd keeps its folder')
 })

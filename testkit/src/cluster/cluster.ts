@@ -6,7 +6,7 @@ import { join } from 'path'
 import { cacheDir } from '@kless/runtime-staging'
 import { answersV2, holdsImage } from '../images/registry'
 import { run } from '../images/run'
-import { freePort, waitFor } from '../process'
+import { freePort, isAlive, waitFor } from '../process'
 import { ClusterBinaries, clusterBinaries, nodeBinaries, WRAPPER_MODULE_DIR } from './binaries'
 import { Buildah } from '../images/buildah'
 import { builtImage } from '../images/build'
@@ -88,15 +88,6 @@ const CLEANUP = 'cleanup.sh'
 
 function stateFile(dir: string): string {
   return join(dir, 'cluster.json')
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** Starts a component detached, with its output in logs/<name>.log, so it can outlive a test file. */

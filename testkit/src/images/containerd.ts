@@ -1,13 +1,26 @@
 import { spawn } from 'child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { cacheDir, withLock } from '@kless/runtime-staging'
-import { start, Started, waitFor } from '../process'
+import { isAlive, start, Started, waitFor } from '../process'
 import { Buildah } from './buildah'
 import { run } from './run'
 
 const NAMESPACE = 'kless'
+const FOLDER_PREFIX = 'kless-containerd-'
+
+/**
+ * Shell that unmounts what is still mounted under "$dir", deepest first, and removes the folder. A shim's last
+ * mount can stay busy for a moment after its kill, so it tries a few times.
+ */
+const REMOVE_FOLDER = [
+  'for attempt in 1 2 3 4 5; do',
+  '  grep -o " $dir[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null',
+  '  rm -rf "$dir" 2>/dev/null && break',
+  '  sleep 1',
+  'done',
+].join('\n')
 
 /** The capabilities containerd grants a container by default (the OCI default set); a restricted pod drops them all. */
 const DEFAULT_CAPABILITIES = [
@@ -57,8 +70,9 @@ export class Containerd {
     private readonly daemon: Started,
   ) {}
 
-  static async start(options: { ownerPid?: number } = {}): Promise<Containerd> {
-    const dir = join(tmpdir(), `kless-containerd-${process.pid}-${Date.now().toString(36)}`)
+  static async start(): Promise<Containerd> {
+    await removeOrphans()
+    const dir = join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-${Date.now().toString(36)}`)
     mkdirSync(dir, { recursive: true })
     const socket = join(dir, 'containerd.sock')
     const config = join(dir, 'config.toml')
@@ -81,7 +95,7 @@ export class Containerd {
     // The daemon must not keep its owner alive; the reaper or stop() ends it.
     daemon.child.unref()
     for (const stream of [daemon.child.stdout, daemon.child.stderr]) (stream as unknown as { unref(): void } | null)?.unref()
-    startReaper(dir, daemon.child.pid as number, options.ownerPid ?? process.pid)
+    startReaper(dir, daemon.child.pid as number)
     const containerd = new Containerd(dir, socket, daemon)
     await waitFor(
       async () => existsSync(socket) && (await containerd.ctr(['version']).then(() => true)),
@@ -123,10 +137,7 @@ export class Containerd {
     for (const id of (await this.ctr(['tasks', 'ls', '-q']).catch(() => '')).split('\n').filter(Boolean))
       await this.ctr(['tasks', 'kill', '-s', 'SIGKILL', id]).catch(() => undefined)
     await this.daemon.stop(5000)
-    await run('sh', [
-      '-c',
-      `umount -R '${this.dir}'/state/* 2>/dev/null; grep -o ' ${this.dir}[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l; rm -rf '${this.dir}'`,
-    ]).catch(() => undefined)
+    await run('sh', ['-c', `dir=$1\n${REMOVE_FOLDER}`, 'sh', this.dir]).catch(() => undefined)
   }
 }
 
@@ -159,8 +170,19 @@ async function imageArchive(buildah: Buildah, ref: string, name: string): Promis
   return archive
 }
 
-/** Kills containerd, its shims and their containers, and removes the folder, once `ownerPid` is gone. */
-function startReaper(dir: string, daemonPid: number, ownerPid: number): void {
+/**
+ * Removes the folders of containerds whose owner died without its reaper finishing (the machine rebooted, or the
+ * reaper was killed too): each holds an image store of a gigabyte or more.
+ */
+async function removeOrphans(): Promise<void> {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = Number(new RegExp(`^${FOLDER_PREFIX}(\\d+)-`).exec(name)?.[1])
+    if (owner && !isAlive(owner)) await run('sh', ['-c', `dir=$1\n${REMOVE_FOLDER}`, 'sh', join(tmpdir(), name)]).catch(() => undefined)
+  }
+}
+
+/** Kills containerd, its shims and their containers, and removes the folder, once this process is gone. */
+function startReaper(dir: string, daemonPid: number): void {
   const script = [
     'owner=$1; daemon=$2; dir=$3',
     'while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done',
@@ -168,8 +190,7 @@ function startReaper(dir: string, daemonPid: number, ownerPid: number): void {
     // Shims are started with the socket's folder in their arguments; their containers die with them.
     'for pid in $(pgrep -f "containerd-shim.*$dir") $daemon; do kill -9 "$pid" 2>/dev/null; done',
     'sleep 1',
-    'grep -o " $dir[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l',
-    'rm -rf "$dir"',
+    REMOVE_FOLDER,
   ].join('\n')
-  spawn('sh', ['-c', script, 'kless-containerd-reaper', String(ownerPid), String(daemonPid), dir], { detached: true, stdio: 'ignore' }).unref()
+  spawn('sh', ['-c', script, 'kless-containerd-reaper', String(process.pid), String(daemonPid), dir], { detached: true, stdio: 'ignore' }).unref()
 }
