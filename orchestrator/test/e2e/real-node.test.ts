@@ -2,14 +2,16 @@
  * End to end on a real node: the chart installed by helm, the seed's examples applied, kaniko building in Jobs,
  * Functions answering through their Services. One file, one cluster: a machine holds one real node.
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { V1Secret } from '@kubernetes/client-node'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import type { Function } from '../../src/api/types.js'
 import { waitFor } from '@kless/testkit'
 import { get as httpsGet } from 'node:https'
-import { CertificateAuthority, LoopbackRegistry, NODE_IP } from '@kless/testkit'
+import { CertificateAuthority, LoopbackRegistry, NODE_IP, type Cluster } from '@kless/testkit'
+import { dockerConfigJson } from '../../src/webhooks/registry-secret.js'
 import { isReady } from '../cluster/harness.js'
 import { startGitServer } from '../git/git-server.js'
 import { generateKeyPair, startSshFront } from '../git/ssh-server.js'
@@ -343,20 +345,13 @@ t.test('on a real node with the chart installed', async (t) => {
     async (t) => {
       const namespace = await cluster.createNamespace('registry')
       t.teardown(() => cluster.deleteNamespace(namespace))
-      const ca = CertificateAuthority.create('kless-e2e-registry-ca')
-      const serving = ca.issue({ commonName: 'registry', hosts: [NODE_IP] })
-      const user = { username: 'pusher', password: 'push-it-real-good' }
-      const registry = await LoopbackRegistry.start({ address: NODE_IP, tls: { certPem: serving.certPem, keyPem: serving.keyPem }, user })
-      t.teardown(() => registry.stop())
-      // The node trusts the registry's CA, as an operator configures nodes for a private registry.
-      cluster.trustRegistry(registry.host, ca.certPem)
-      const b64 = (text: string) => Buffer.from(text).toString('base64')
+      const { registry, ca, user } = await privateRegistry(t, cluster)
       const registrySecret = (password: string) => ({
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'kubernetes.io/dockerconfigjson',
         metadata: { name: 'serverless-registry-config', namespace, labels: { 'serverless.kyma-project.io/remote-registry': 'config' } },
-        data: { username: b64(user.username), password: b64(password), serverAddress: b64(registry.host), registryAddress: b64(registry.host) },
+        data: registryFields(registry.host, user.username, password),
       })
       await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret(user.password)))
       const fn = functionOf(namespace, 'switched', "module.exports = { main: () => 'from my registry' }\n")
@@ -387,7 +382,64 @@ t.test('on a real node with the chart installed', async (t) => {
       t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'never pushed' })
     },
   )
+
+  t.test('a cluster-wide registry Secret reaches every namespace and its builds, except a namespace whose copy is managed-by: user', async (t) => {
+    const { registry, ca, user } = await privateRegistry(t, cluster)
+    const [followed, pinned] = [await cluster.createNamespace('follows'), await cluster.createNamespace('pinned')]
+    for (const namespace of [followed, pinned]) {
+      await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(functionOf(namespace, 'fn', `module.exports = { main: () => '${namespace}' }\n`)))
+      await waitForFunctionOnNode(cluster, namespace, 'fn', isReady, FIRST_BUILD_MS)
+    }
+    await kubectl('label', 'secret', '-n', pinned, DEFAULT_SECRET, 'serverless.kyma-project.io/managed-by=user', '--overwrite')
+
+    const original = JSON.parse(await kubectl('get', 'secret', '-n', SYSTEM_NAMESPACE, DEFAULT_SECRET, '-o', 'json')) as V1Secret
+    const patchDefault = (data: Record<string, string>) =>
+      kubectl('patch', 'secret', '-n', SYSTEM_NAMESPACE, DEFAULT_SECRET, '--type=merge', '-p', JSON.stringify({ data }))
+    t.teardown(async () => {
+      await patchDefault(original.data ?? {})
+      for (const namespace of [followed, pinned]) await cluster.deleteNamespace(namespace)
+    })
+    const fields = registryFields(registry.host, user.username, user.password)
+    await patchDefault({ ...fields, isInternal: b64('false'), '.dockerconfigjson': b64(dockerConfigJson(user.username, user.password, registry.host)) })
+
+    await waitFor(
+      async () => (await functionImage(cluster, followed, 'fn')).startsWith(`${registry.host}/`),
+      FIRST_BUILD_MS,
+      () => 'a rebuild to the new registry',
+    )
+    await waitForFunctionOnNode(cluster, followed, 'fn', isReady, FIRST_BUILD_MS)
+    const copy = JSON.parse(await kubectl('get', 'secret', '-n', followed, DEFAULT_SECRET, '-o', 'json')) as V1Secret
+    t.equal(copy.data?.registryAddress, fields.registryAddress, 'the namespace copy follows the cluster-wide Secret')
+    t.same(await httpGet(await functionUrl(cluster, followed, 'fn')), { status: 200, body: followed }, 'rebuilt, pushed and pulled from the new registry')
+    t.ok((await registryCatalog(registry.host, ca.certPem, user)).includes(`${followed}-fn`), 'the image is in the new registry')
+
+    const kept = JSON.parse(await kubectl('get', 'secret', '-n', pinned, DEFAULT_SECRET, '-o', 'json')) as V1Secret
+    t.equal(kept.data?.registryAddress, original.data?.registryAddress, 'the managed-by: user copy keeps its registry')
+    t.ok((await functionImage(cluster, pinned, 'fn')).startsWith('localhost:32137/'), 'and its Function still pulls from the internal registry')
+  })
 })
+
+const DEFAULT_SECRET = 'serverless-registry-config-default'
+const b64 = (text: string) => Buffer.from(text).toString('base64')
+
+/** The registry fields of a registry Secret, base64 as in its data. */
+function registryFields(host: string, username: string, password: string): Record<string, string> {
+  return { username: b64(username), password: b64(password), serverAddress: b64(host), registryAddress: b64(host) }
+}
+
+/**
+ * A second registry on the node's address, with TLS from its own CA and one user. The node trusts that CA, as an
+ * operator sets nodes up for a private registry.
+ */
+async function privateRegistry(t: Test, cluster: Cluster) {
+  const ca = CertificateAuthority.create('kless-e2e-registry-ca')
+  const serving = ca.issue({ commonName: 'registry', hosts: [NODE_IP] })
+  const user = { username: 'pusher', password: 'push-it-real-good' }
+  const registry = await LoopbackRegistry.start({ address: NODE_IP, tls: { certPem: serving.certPem, keyPem: serving.keyPem }, user })
+  t.teardown(() => registry.stop())
+  cluster.trustRegistry(registry.host, ca.certPem)
+  return { registry, ca, user }
+}
 
 /** Repositories of a registry that wants a user, over HTTPS with its CA. */
 function registryCatalog(host: string, ca: string, user: { username: string; password: string }): Promise<string[]> {
