@@ -346,13 +346,7 @@ t.test('on a real node with the chart installed', async (t) => {
       const namespace = await cluster.createNamespace('registry')
       t.teardown(() => cluster.deleteNamespace(namespace))
       const { registry, ca, user } = await privateRegistry(t, cluster)
-      const registrySecret = (password: string) => ({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'kubernetes.io/dockerconfigjson',
-        metadata: { name: 'serverless-registry-config', namespace, labels: { 'serverless.kyma-project.io/remote-registry': 'config' } },
-        data: registryFields(registry.host, user.username, password),
-      })
+      const registrySecret = (password: string) => namespaceRegistrySecret(namespace, registry.host, { ...user, password })
       await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(registrySecret(user.password)))
       const fn = functionOf(namespace, 'switched', "module.exports = { main: () => 'from my registry' }\n")
       await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(fn))
@@ -382,6 +376,25 @@ t.test('on a real node with the chart installed', async (t) => {
       t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'never pushed' })
     },
   )
+
+  t.test('an image the node cannot pull (its registry has a CA the node does not trust) is DeploymentFailed from the pods, with the pull error', async (t) => {
+    const namespace = await cluster.createNamespace('unpullable')
+    t.teardown(() => cluster.deleteNamespace(namespace))
+    const { registry, user } = await privateRegistry(t, cluster, { trusted: false })
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(namespaceRegistrySecret(namespace, registry.host, user)))
+    await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(functionOf(namespace, 'unpullable', "module.exports = { main: () => 'never pulled' }\n")))
+    // kaniko pushes with --skip-tls-verify, as the chart sets it; the node's containerd checks the certificate.
+    const built = await waitForFunctionOnNode(cluster, namespace, 'unpullable', (fn) => condition(fn, 'BuildReady')?.status === 'True', FIRST_BUILD_MS)
+    const builtAt = Date.parse(condition(built, 'BuildReady')?.lastTransitionTime ?? '') || Date.now()
+    const failed = await waitForFunctionOnNode(cluster, namespace, 'unpullable', (fn) => condition(fn, 'Running')?.reason === 'DeploymentFailed', 120_000)
+    const message = condition(failed, 'Running')?.message ?? ''
+    t.comment(
+      `unpullable image: DeploymentFailed ${((Date.parse(condition(failed, 'Running')?.lastTransitionTime ?? '') - builtAt) / 1000).toFixed(0)} s after the build: ${message}`,
+    )
+    t.match(message, /ErrImagePull|ImagePullBackOff/, 'the condition names the pull failure')
+    // ErrImagePull carries the node's reason (x509); the back-off that follows only names the image.
+    t.match(message, /x509|certificate|Back-off pulling image/i, "and the node's reason or the image it backs off from")
+  })
 
   t.test('a cluster-wide registry Secret reaches every namespace and its builds, except a namespace whose copy is managed-by: user', async (t) => {
     const { registry, ca, user } = await privateRegistry(t, cluster)
@@ -422,6 +435,17 @@ t.test('on a real node with the chart installed', async (t) => {
 const DEFAULT_SECRET = 'serverless-registry-config-default'
 const b64 = (text: string) => Buffer.from(text).toString('base64')
 
+/** A namespace's own `serverless-registry-config`, as a user writes it (the webhook adds its .dockerconfigjson). */
+function namespaceRegistrySecret(namespace: string, host: string, user: { username: string; password: string }) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/dockerconfigjson',
+    metadata: { name: 'serverless-registry-config', namespace, labels: { 'serverless.kyma-project.io/remote-registry': 'config' } },
+    data: registryFields(host, user.username, user.password),
+  }
+}
+
 /** The registry fields of a registry Secret, base64 as in its data. */
 function registryFields(host: string, username: string, password: string): Record<string, string> {
   return { username: b64(username), password: b64(password), serverAddress: b64(host), registryAddress: b64(host) }
@@ -429,15 +453,15 @@ function registryFields(host: string, username: string, password: string): Recor
 
 /**
  * A second registry on the node's address, with TLS from its own CA and one user. The node trusts that CA, as an
- * operator sets nodes up for a private registry.
+ * operator sets nodes up for a private registry, unless `trusted` is false.
  */
-async function privateRegistry(t: Test, cluster: Cluster) {
+async function privateRegistry(t: Test, cluster: Cluster, options: { trusted: boolean } = { trusted: true }) {
   const ca = CertificateAuthority.create('kless-e2e-registry-ca')
   const serving = ca.issue({ commonName: 'registry', hosts: [NODE_IP] })
   const user = { username: 'pusher', password: 'push-it-real-good' }
   const registry = await LoopbackRegistry.start({ address: NODE_IP, tls: { certPem: serving.certPem, keyPem: serving.keyPem }, user })
   t.teardown(() => registry.stop())
-  cluster.trustRegistry(registry.host, ca.certPem)
+  if (options.trusted) cluster.trustRegistry(registry.host, ca.certPem)
   return { registry, ca, user }
 }
 
