@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'child_process'
+import { cpus } from 'os'
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
@@ -63,12 +64,37 @@ export function ensureWrk(): string {
   return wrk
 }
 
+/** Command prefixes that keep the server and the load generator on cores of their own, as the targets were measured. */
+export interface Pinning {
+  server: string[]
+  client: string[]
+  describe: string
+}
+
+/** The server on the last core and wrk on the others, with taskset; nothing on a one-core machine or without it. */
+export function corePinning(): Pinning {
+  const cores = cpus().length
+  let taskset = ''
+  try {
+    taskset = execFileSync('sh', ['-c', 'command -v taskset'], { encoding: 'utf8' }).trim()
+  } catch {
+    // util-linux is missing: the figures are taken unpinned and say so.
+  }
+  if (cores < 2 || !taskset) return { server: [], client: [], describe: 'server and wrk unpinned' }
+  const clientCores = cores === 2 ? '0' : `0-${cores - 2}`
+  return {
+    server: [taskset, '-c', String(cores - 1)],
+    client: [taskset, '-c', clientCores],
+    describe: `server pinned to core ${cores - 1}, wrk to ${cores === 2 ? 'core' : 'cores'} ${clientCores}`,
+  }
+}
+
 function luaString(value: string): string {
   return JSON.stringify(value)
 }
 
-/** Runs wrk with one thread (the other core stays with the server) and returns its figures. */
-export function runWrk(wrk: string, url: string, load: Load): Promise<LoadResult> {
+/** Runs wrk (`command`: its path after any pinning prefix) with one thread and returns its figures. */
+export function runWrk(command: string[], url: string, load: Load): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'kless-wrk-'))
   const script = join(dir, 'request.lua')
   const lines = [`wrk.method = ${luaString(load.method)}`]
@@ -77,7 +103,7 @@ export function runWrk(wrk: string, url: string, load: Load): Promise<LoadResult
   writeFileSync(script, `${lines.join('\n')}\n`)
   const args = ['-t1', `-c${load.connections}`, `-d${load.durationSeconds}s`, '--latency', '-s', script, url]
   return new Promise((resolve, reject) => {
-    execFile(wrk, args, { timeout: (load.durationSeconds + 30) * 1000 }, (err, stdout, stderr) => {
+    execFile(command[0], [...command.slice(1), ...args], { timeout: (load.durationSeconds + 30) * 1000 }, (err, stdout, stderr) => {
       rmSync(dir, { recursive: true, force: true })
       if (err) return reject(new Error(`wrk failed: ${err.message}\n${stderr}`))
       try {
