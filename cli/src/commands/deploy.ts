@@ -20,6 +20,8 @@ export class DeployFailed extends Error {}
 
 const FIELD_MANAGER = 'kless'
 const POLL_MS = 500
+/** How long a finished build's log may take to be read once the Function is ready. */
+const LOG_GRACE_MS = 10_000
 // A spec change the controller has nothing to do for leaves every condition as it was; this long without a change,
 // the conditions it shows are the answer.
 const QUIET_MS = 10_000
@@ -52,10 +54,15 @@ function describeCondition(condition: Condition): string {
   return condition.status === 'False' ? red(text) : text
 }
 
-/** Follows the newest build pod's executor log while the build runs; resolves when it ends or `signal` aborts. */
-async function streamBuildLog(kube: Kube, fn: Function, since: number, signal: AbortSignal): Promise<void> {
+/**
+ * Follows the newest build pod's executor log while the build runs; resolves when it ends or `signal` aborts. A
+ * build can end between two tries to attach (the container had not started on the last one): once `buildEnded()`,
+ * one more try reads the finished container's whole log, and then it stops.
+ */
+async function streamBuildLog(kube: Kube, fn: Function, since: number, signal: AbortSignal, buildEnded: () => boolean): Promise<void> {
   const selector = encodeURIComponent(`${LABELS.functionName}=${fn.metadata.name},${LABELS.resource}!=deployment`)
   while (!signal.aborted) {
+    const lastTry = buildEnded()
     const pods = await kube.json<{ items: { metadata: { name: string; creationTimestamp: string } }[] }>(
       'GET',
       `${podsPath(fn.metadata.namespace as string)}?labelSelector=${selector}`,
@@ -76,6 +83,7 @@ async function streamBuildLog(kube: Kube, fn: Function, since: number, signal: A
         )
       if (streamed) return
     }
+    if (lastTry) return
     await new Promise((done) => setTimeout(done, POLL_MS))
   }
 }
@@ -92,6 +100,7 @@ async function followProgress(kube: Kube, before: Function | undefined, applied:
   let changedAt: number | undefined
   const build = new AbortController()
   let buildLog: Promise<void> | undefined
+  let buildEnded = false
   try {
     for (;;) {
       const fn = await getFunction(kube, namespace, name)
@@ -104,11 +113,15 @@ async function followProgress(kube: Kube, before: Function | undefined, applied:
           printed.set(type, conditionKey(condition))
           console.log(describeCondition(condition))
         }
-        if (type === 'BuildReady' && condition.status === 'Unknown') buildLog ??= streamBuildLog(kube, fn, startedAt, build.signal)
+        if (type === 'BuildReady' && condition.status === 'Unknown') buildLog ??= streamBuildLog(kube, fn, startedAt, build.signal, () => buildEnded)
+        if (type === 'BuildReady' && condition.status !== 'Unknown') buildEnded = true
         if (condition.status === 'False') throw new DeployFailed(`${type} is False (${condition.reason}): ${condition.message ?? ''}`)
       }
       const ready = CONDITION_TYPES.every((type) => conditionOf(fn, type)?.status === 'True')
       if (ready && (changedAt !== undefined || Date.now() - startedAt > QUIET_MS)) {
+        // The build's log comes whole before the verdict, even when the build ended before the stream attached.
+        buildEnded = true
+        if (buildLog) await Promise.race([buildLog, new Promise((done) => setTimeout(done, LOG_GRACE_MS))])
         console.log(
           `kless: Function ${namespace}/${name} is ready (${((Date.now() - startedAt) / 1000).toFixed(1)} s); call it with \`kless invoke ${name} -n ${namespace}\``,
         )

@@ -373,7 +373,9 @@ t.test('on a real node with the chart installed', async (t) => {
       await kubectl('delete', 'secret', '-n', namespace, 'serverless-registry-config')
       await waitForFunctionOnNode(cluster, namespace, 'switched', isReady, FIRST_BUILD_MS)
       t.ok((await functionImage(cluster, namespace, 'switched')).startsWith('localhost:32137/'), 'deleting the Secret switches back to the internal registry')
-      t.same(await httpGet(await functionUrl(cluster, namespace, 'switched')), { status: 200, body: 'never pushed' })
+      // Ready means the new pod is available; the old one may still answer until kube-proxy drops it.
+      const url = await functionUrl(cluster, namespace, 'switched')
+      await waitFor(async () => (await httpGet(url)).body === 'never pushed', 60_000, () => 'the rebuilt version to be served')
     },
   )
 
