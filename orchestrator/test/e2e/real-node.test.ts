@@ -375,7 +375,11 @@ t.test('on a real node with the chart installed', async (t) => {
       t.ok((await functionImage(cluster, namespace, 'switched')).startsWith('localhost:32137/'), 'deleting the Secret switches back to the internal registry')
       // Ready means the new pod is available; the old one may still answer until kube-proxy drops it.
       const url = await functionUrl(cluster, namespace, 'switched')
-      await waitFor(async () => (await httpGet(url)).body === 'never pushed', 60_000, () => 'the rebuilt version to be served')
+      await waitFor(
+        async () => (await httpGet(url)).body === 'never pushed',
+        60_000,
+        () => 'the rebuilt version to be served',
+      )
     },
   )
 

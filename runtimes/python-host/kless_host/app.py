@@ -85,6 +85,11 @@ def _batch_value(value: Any) -> Any:
     return value
 
 
+# The environ key of the waitress task's set_close_on_finish (server.py puts it there): the one way a WSGI app can
+# have waitress send Connection: close, a header the app itself may not set.
+CLOSE_CONNECTION = "kless.close_connection"
+
+
 def _send_timeout(slot: Slot) -> None:
     """Answers 408 from the watchdog thread while the request's own thread is still inside the function.
 
@@ -95,6 +100,11 @@ def _send_timeout(slot: Slot) -> None:
     try:
         failure = failures.FUNCTION_TIMED_OUT
         body = failure.text()
+        # Before the header goes out, so it says Connection: close: a client that reused this connection would lose
+        # its next request when the close comes.
+        close_connection = slot.environ.get(CLOSE_CONNECTION)
+        if close_connection is not None:
+            close_connection()
         write = slot.start_response("{} {}".format(failure.status, failure.reason), failure.headers(len(body)))
         write(body)
         channel = getattr(slot.environ.get("waitress.client_disconnected"), "__self__", None)

@@ -117,6 +117,12 @@ for (const runtime of RUNTIMES) {
       [408, 408],
     )
     t.ok(Date.now() - began < 1500, 'the 408 comes at the timeout, not when the call ends')
+    // The runaway keeps its thread, so the connection closes; saying so keeps clients from reusing it.
+    t.same(
+      timedOut.map((r) => r.headers.get('connection')),
+      ['close', 'close'],
+      'the 408 says Connection: close',
+    )
     t.match(await timedOut[0].text(), /Timeout while processing the function/)
     const refused = await fetch(`${url}/?sleep=0`)
     t.equal(refused.status, 503, 'no new call while two runaways are alive')

@@ -20,6 +20,7 @@ export const IMAGE_TOOL_PACKAGES = [
   'conntrack',
   'tmux',
   'curl',
+  'openssh-server',
 ] as const
 
 async function missing(packages: readonly string[]): Promise<string[]> {
