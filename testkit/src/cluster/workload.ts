@@ -1,4 +1,5 @@
 import { httpCall } from '../http'
+import { run } from '../images/run'
 import { waitFor } from '../process'
 import type { Cluster } from './cluster'
 
@@ -68,18 +69,22 @@ export function handlerWorkload({ name, namespace, image, handler }: HandlerWork
 }
 
 /**
- * A Service's URL at its ClusterIP, from the machine (through kube-proxy), once it takes connections: a Deployment is
- * ready before its endpoint reaches kube-proxy's rules, and a first call in between is refused.
+ * A Service's URL at its ClusterIP, from the machine (through kube-proxy), once kube-proxy routes it and it takes
+ * connections: a Deployment is ready before its endpoint reaches kube-proxy's rules. Until kube-proxy has a rule for
+ * the ClusterIP, a call leaves by the machine's default route, where the sandbox's egress proxy answers 404 with an
+ * empty body, so an answer alone proves nothing.
  */
 export async function serviceUrl(cluster: Cluster, namespace: string, name: string, timeoutMs = 15_000): Promise<string> {
   const service = JSON.parse(await cluster.kubectl(['get', 'service', '-n', namespace, name, '-o', 'json'])) as {
     spec: { clusterIP: string; ports: { port: number }[] }
   }
-  const url = `http://${service.spec.clusterIP}:${service.spec.ports[0].port}/`
+  const { clusterIP, ports } = service.spec
+  const url = `http://${clusterIP}:${ports[0].port}/`
+  const routed = async () => (await run('iptables', ['-t', 'nat', '-S', 'KUBE-SERVICES'])).includes(`-d ${clusterIP}/32 `)
   await waitFor(
-    () => httpCall(url, { timeoutMs: 3000 }).then(() => true),
+    async () => (await routed()) && httpCall(url, { timeoutMs: 3000 }).then(() => true),
     timeoutMs,
-    () => `${url} to take connections`,
+    () => `${url} to be routed by kube-proxy and take connections`,
   )
   return url
 }
