@@ -57,33 +57,40 @@ function describeCondition(condition: Condition): string {
 /**
  * Follows the newest build pod's executor log while the build runs; resolves when it ends or `signal` aborts. A
  * build can end between two tries to attach (the container had not started on the last one): once `buildEnded()`,
- * one more try reads the finished container's whole log, and then it stops.
+ * one more try reads the finished container's whole log, and then it stops. A log it never got is said on stderr,
+ * with the reason.
  */
 async function streamBuildLog(kube: Kube, fn: Function, since: number, signal: AbortSignal, buildEnded: () => boolean): Promise<void> {
+  const namespace = fn.metadata.namespace as string
   const selector = encodeURIComponent(`${LABELS.functionName}=${fn.metadata.name},${LABELS.resource}!=deployment`)
+  let missing = 'no build pod was found'
   while (!signal.aborted) {
     const lastTry = buildEnded()
     const pods = await kube.json<{ items: { metadata: { name: string; creationTimestamp: string } }[] }>(
       'GET',
-      `${podsPath(fn.metadata.namespace as string)}?labelSelector=${selector}`,
+      `${podsPath(namespace)}?labelSelector=${selector}`,
     )
+    // creationTimestamp has whole seconds: a pod created in the second deploy started is still this deploy's.
     const pod = pods.items
-      .filter((item) => Date.parse(item.metadata.creationTimestamp) >= since - 2000)
+      .filter((item) => Date.parse(item.metadata.creationTimestamp) >= Math.floor(since / 1000) * 1000 - 1000)
       .sort((a, b) => b.metadata.creationTimestamp.localeCompare(a.metadata.creationTimestamp))[0]
     if (pod) {
-      const streamed = await kube
-        .streamLines(
-          `${podsPath(fn.metadata.namespace as string, pod.metadata.name)}/log?container=executor&follow=true`,
-          (line) => console.log(dim(`  build | ${line}`)),
-          signal,
-        )
-        .then(
-          () => true,
-          () => false, // the executor has not started yet
-        )
-      if (streamed) return
+      let lines = 0
+      const printLine = (line: string) => {
+        lines++
+        console.log(dim(`  build | ${line}`))
+      }
+      const failed = await kube.streamLines(`${podsPath(namespace, pod.metadata.name)}/log?container=executor&follow=true`, printLine, signal).then(
+        () => undefined,
+        (err: Error) => err, // the executor has not started yet
+      )
+      if (!failed && lines > 0) return
+      missing = `pod ${pod.metadata.name}: ${failed ? failed.message : 'the log was empty'}`
     }
-    if (lastTry) return
+    if (lastTry) {
+      console.error(`kless: the build log could not be read (${missing})`)
+      return
+    }
     await new Promise((done) => setTimeout(done, POLL_MS))
   }
 }

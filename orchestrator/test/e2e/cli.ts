@@ -48,7 +48,7 @@ export async function cliScenario(t: Test, cluster: Cluster): Promise<void> {
     t.comment(deployed.stdout)
     t.equal(deployed.code, 0, deployed.stderr)
     t.match(deployed.stdout, /BuildReady\s+JobRunning/)
-    t.match(deployed.stdout, /build \| .*(kaniko|Pushing|Unpacking|Taking snapshot)/i, "the executor's log is streamed")
+    t.match(deployed.stdout, /build \| .*(kaniko|Pushing|Unpacking|Taking snapshot)/i, `the executor's log is streamed ${deployed.stderr}`)
     t.match(deployed.stdout, /Running\s+DeploymentReady/)
     t.match(deployed.stdout, `Function ${namespace}/greeter is ready`)
   })
