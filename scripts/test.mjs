@@ -13,9 +13,10 @@ const bin = (name) => join(root, 'node_modules', '.bin', name)
 // not computing, so files run side by side; measured on 2 cores: 1490 s one at a time.
 const JOBS = Number(process.env.KLESS_TEST_JOBS || 2)
 // How long each file took in the last run, so the next one starts the longest first and the last job does not end
-// alone. Without a record (a fresh machine), the real-node end-to-end file, by far the longest, goes first.
+// alone. One cluster at a time holds the machine's real node, and a file that waits for it holds a job meanwhile:
+// the end-to-end file, by far the longest, goes first, and the other files that use the real node go last.
 const durationsFile = join(process.env.KLESS_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kless'), 'test-durations.json')
-const LONGEST_WITHOUT_RECORD = 'orchestrator/test/e2e/real-node.test.ts'
+const [FIRST, ...LAST] = ['orchestrator/test/e2e/real-node.test.ts', 'testkit/test/real-node.test.ts']
 
 /** tap's include (any `test` folder, `*.test.ts`) without node_modules and dist, as paths from the root. */
 function testFiles(dir = root, inTest = false) {
@@ -28,8 +29,9 @@ function testFiles(dir = root, inTest = false) {
 }
 
 function longestFirst(files) {
-  const recorded = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : { [LONGEST_WITHOUT_RECORD]: Infinity }
-  return files.sort((a, b) => (recorded[b] ?? 0) - (recorded[a] ?? 0) || a.localeCompare(b))
+  const recorded = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {}
+  const rank = (file) => (file === FIRST ? Infinity : LAST.includes(file) ? -1 : (recorded[file] ?? 0))
+  return files.sort((a, b) => rank(b) - rank(a) || a.localeCompare(b))
 }
 
 function run(cmd, args, onLine = () => {}, env = process.env) {
