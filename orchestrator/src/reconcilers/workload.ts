@@ -138,7 +138,9 @@ export const workloadPhase: Phase = {
           progressDeadlineSeconds: ctx.config.progressDeadlineSeconds,
         },
         targetCpuUtilizationPercentage: ctx.config.targetCpuUtilizationPercentage,
-        readyRequeueMs: ctx.config.requeueReadyMs,
+        // A ready Git Function is looked at again at the Git interval: nothing in the cluster changes when its
+        // branch gets a commit.
+        readyRequeueMs: fn.spec.type === 'git' ? Math.min(ctx.config.requeueReadyMs, ctx.config.gitRequeueMs) : ctx.config.requeueReadyMs,
         failedRequeueMs: ctx.config.requeueAfterFailureMs,
       },
     )
