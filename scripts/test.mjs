@@ -1,8 +1,8 @@
 // The whole test suite: lint, then every tap test file in the repository, JOBS at a time, the longest first. Ends
 // with a plain "N passed, N failed" line for CI runners.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -15,7 +15,8 @@ const JOBS = Number(process.env.KLESS_TEST_JOBS || 2)
 // How long each file took in the last run, so the next one starts the longest first and the last job does not end
 // alone. One cluster at a time holds the machine's real node, and a file that waits for it holds a job meanwhile:
 // the end-to-end file, by far the longest, goes first, and the other files that use the real node go last.
-const durationsFile = join(process.env.KLESS_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'kless'), 'test-durations.json')
+const durationsFile = join(createRequire(import.meta.url)('@kless/runtime-staging').cacheRoot(), 'test-durations.json')
+const recorded = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {}
 const [FIRST, ...LAST] = ['orchestrator/test/e2e/real-node.test.ts', 'testkit/test/real-node.test.ts']
 
 /** tap's include (any `test` folder, `*.test.ts`) without node_modules and dist, as paths from the root. */
@@ -29,7 +30,6 @@ function testFiles(dir = root, inTest = false) {
 }
 
 function longestFirst(files) {
-  const recorded = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {}
   const rank = (file) => (file === FIRST ? Infinity : LAST.includes(file) ? -1 : (recorded[file] ?? 0))
   return files.sort((a, b) => rank(b) - rank(a) || a.localeCompare(b))
 }
@@ -110,11 +110,7 @@ if (summary) {
 }
 if (tapCode !== 0 && !(summary && summary.fail)) failed++
 
-if (files.length > 0) {
-  mkdirSync(dirname(durationsFile), { recursive: true })
-  const previous = existsSync(durationsFile) ? JSON.parse(readFileSync(durationsFile, 'utf8')) : {}
-  writeFileSync(durationsFile, JSON.stringify({ ...previous, ...Object.fromEntries(files.map(({ name, ms }) => [name, ms])) }, null, 1))
-}
+if (files.length > 0) writeFileSync(durationsFile, JSON.stringify({ ...recorded, ...Object.fromEntries(files.map(({ name, ms }) => [name, ms])) }, null, 1))
 console.log('# the five slowest test files')
 for (const { name, ms } of files.sort((a, b) => b.ms - a.ms).slice(0, 5)) console.log(`#   ${(ms / 1000).toFixed(1).padStart(7)} s  ${name}`)
 if (failures.length > 0) {
