@@ -87,8 +87,11 @@ export function createHost(invoker: Invoker, classes: RequestClasses): Host {
   if (config.accessLog) server.on('request', logAccess)
   server.headersTimeout = HEADERS_TIMEOUT_MS
   // A socket idle while no request is in flight is closed; one whose request is running is left alone,
-  // FUNC_TIMEOUT bounds it.
-  server.setTimeout(IDLE_SOCKET_TIMEOUT_MS, (socket: Socket) => {
+  // FUNC_TIMEOUT bounds it. Not server.setTimeout: Node would re-arm that timer at the start of every request. Each
+  // socket gets its own timer when it connects instead, and Node's keep-alive timer takes over after a response.
+  // Zero, because Node 10 and 12 would otherwise close every socket after 120 s, a call in flight too.
+  server.timeout = 0
+  server.on('timeout', (socket: Socket) => {
     if (!(socket as unknown as { _httpMessage?: unknown })._httpMessage) socket.destroy()
   })
   server.on('clientError', onClientError)
@@ -109,6 +112,7 @@ export function createHost(invoker: Invoker, classes: RequestClasses): Host {
     // A socket comes here twice when it asked for an upgrade.
     if (sockets.has(socket)) return
     sockets.add(socket)
+    socket.setTimeout(IDLE_SOCKET_TIMEOUT_MS)
     socket.once('close', () => sockets.delete(socket))
   })
 
