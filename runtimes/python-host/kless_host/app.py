@@ -1,4 +1,7 @@
 """The Bottle app: /healthz, /metrics, and every other path and method to the function."""
+# Annotations stay unevaluated: the per-request closures below would otherwise build their typing objects on every call.
+from __future__ import annotations
+
 import json
 import sys
 import threading
@@ -184,8 +187,9 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         return found
 
     def invoke_function(path: str = "") -> Any:
-        calls, failed, duration = metrics_for(bottle.request.method)
+        # A request object of its own: bottle.request reaches its environ through a thread-local on every access.
         request = bottle.BaseRequest(bottle.request.environ)
+        calls, failed, duration = metrics_for(request.method)
         try:
             events, batch = build_events(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
         except BodyTooLarge:
