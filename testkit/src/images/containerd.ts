@@ -95,7 +95,7 @@ export class Containerd {
     // The daemon must not keep its owner alive; the reaper or stop() ends it.
     daemon.child.unref()
     for (const stream of [daemon.child.stdout, daemon.child.stderr]) (stream as unknown as { unref(): void } | null)?.unref()
-    startReaper(dir, daemon.child.pid as number)
+    startReaper(dir)
     const containerd = new Containerd(dir, socket, daemon)
     await waitFor(
       async () => existsSync(socket) && (await containerd.ctr(['version']).then(() => true)),
@@ -182,15 +182,16 @@ async function removeOrphans(): Promise<void> {
 }
 
 /** Kills containerd, its shims and their containers, and removes the folder, once this process is gone. */
-function startReaper(dir: string, daemonPid: number): void {
+function startReaper(dir: string): void {
   const script = [
-    'owner=$1; daemon=$2; dir=$3',
+    'owner=$1; dir=$2',
     'while kill -0 "$owner" 2>/dev/null && [ -d "$dir" ]; do sleep 1; done',
+    // Even when the folder is gone already: another run's removeOrphans may have taken it first, and the daemon still
+    // runs. The daemon and the shims have the folder in their arguments; the containers die with their shims.
+    'for pid in $(pgrep -f "^containerd --config $dir/") $(pgrep -f "containerd-shim.*$dir"); do kill -9 "$pid" 2>/dev/null; done',
     '[ -d "$dir" ] || exit 0',
-    // Shims are started with the socket's folder in their arguments; their containers die with them.
-    'for pid in $(pgrep -f "containerd-shim.*$dir") $daemon; do kill -9 "$pid" 2>/dev/null; done',
     'sleep 1',
     REMOVE_FOLDER,
   ].join('\n')
-  spawn('sh', ['-c', script, 'kless-containerd-reaper', String(process.pid), String(daemonPid), dir], { detached: true, stdio: 'ignore' }).unref()
+  spawn('sh', ['-c', script, 'kless-containerd-reaper', String(process.pid), dir], { detached: true, stdio: 'ignore' }).unref()
 }
