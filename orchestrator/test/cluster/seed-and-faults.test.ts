@@ -136,7 +136,7 @@ t.test('on a private cluster', async (t) => {
         }),
       )
     const env = { APP_WATCH_NAMESPACE: ns, APP_FUNCTION_BUILD_MAX_SIMULTANEOUS_JOBS: '3' }
-    const cycles = 20
+    const cycles = 12
     for (let cycle = 0; cycle < cycles; cycle++) {
       if (cycle % 5 === 0) await applyAll(cycle)
       const controller = await startController(cluster, env)
