@@ -45,9 +45,8 @@ const inNamespace = (fn: Function, namespace: string): Function => ({ ...fn, met
 const FIRST_BUILD_MS = 300_000
 
 /**
- * Cases each run leaves to `npm test -- --full`, so the suite keeps its time target on a 2-core machine. Each has a
- * faster proof elsewhere: the CLI in cli/test, fetching over SSH from a real sshd in orchestrator/test/git, and the
- * propagation of the cluster-wide Secret in the registry plan's rows.
+ * Cases each run leaves to `npm test -- --full`, so the suite keeps its time target on a 2-core machine (docs/testing.md
+ * says what covers them on every run).
  */
 const FULL_ONLY = process.env.KLESS_TEST_FULL === '1' ? {} : { skip: 'left to npm test -- --full' }
 
