@@ -1,12 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import t from 'tap'
 import { parseMetrics, subsetMismatches } from '../src/runner'
 import { bodyBytes, forRuntime, FUNCTIONS_DIR, headerValue, loadTable } from '../src/table'
 
+const tables = mkdtempSync(join(tmpdir(), 'kless-table-'))
+t.teardown(() => rmSync(tables, { recursive: true, force: true }))
+let written = 0
+
 function tableFile(yaml: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'kless-table-')), 'cases.yaml')
+  const file = join(tables, `cases-${written++}.yaml`)
   writeFileSync(file, yaml)
   return file
 }

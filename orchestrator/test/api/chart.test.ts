@@ -3,7 +3,7 @@
  * webhook uses; rendered with a real helm, every manifest is accepted by a real API server (server-side dry run).
  */
 import t from 'tap'
-import { mkdtempSync, readFileSync, writeFileSync } from 'fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { parse } from 'yaml'
@@ -93,7 +93,9 @@ t.test('rendered with helm, the chart is what the webhook and a real API server 
   const webhookDeployment = find('Deployment', 'serverless-webhook')
   t.same(webhookDeployment.spec.template.spec.containers[0].resources, at('webhook.values.deployment.resources'))
 
-  const valuesFile = join(mkdtempSync(join(tmpdir(), 'kless-chart-')), 'values.yaml')
+  const valuesDir = mkdtempSync(join(tmpdir(), 'kless-chart-'))
+  t.teardown(() => rmSync(valuesDir, { recursive: true, force: true }))
+  const valuesFile = join(valuesDir, 'values.yaml')
   writeFileSync(valuesFile, find('ConfigMap', 'serverless-webhook-values').data['values.yaml'])
   t.same(readWebhookServerOptions({ WEBHOOK_VALUES_FILE: valuesFile }).values, DEFAULT_WEBHOOK_VALUES, 'the webhook reads the rendered ConfigMap')
 

@@ -5,7 +5,7 @@
  * through kubectl and client-node; the webhook itself writes the caBundle.
  */
 import t from 'tap'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import { tmpdir } from 'os'
 import { join } from 'path'
 import { fileURLToPath } from 'url'
@@ -71,6 +71,7 @@ t.test('admission webhooks on a real API server', async (t) => {
 
   // The webhook runs with the chart's ServiceAccount, so the chart's RBAC is what lets it work.
   const dir = mkdtempSync(join(tmpdir(), 'kless-webhook-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const token = (await kubectl(['create', 'token', 'serverless-webhook', '--duration=1h'])).trim()
   const serviceAccountConfig = new KubeConfig()
   serviceAccountConfig.loadFromOptions({
