@@ -217,8 +217,5 @@ export function invoke(invoker: Invoker, req: Request, res: ServerResponse, meth
     req.body = {}
     return runOnce(call, handler, attributesFromHeaders(req, {}))
   }
-  readBody(req, invoker.config.bodyLimitBytes, BODY_TIMEOUT_MS).then(
-    (body) => runWithBody(call, handler, body),
-    (err) => bodyFailed(call, err),
-  )
+  readBody(req, invoker.config.bodyLimitBytes, BODY_TIMEOUT_MS, (err, body) => (err ? bodyFailed(call, err) : runWithBody(call, handler, body)))
 }
