@@ -8,7 +8,7 @@ import { corePinning, ensureWrk, Load, LoadResult, Pinning, runWrk } from './wrk
 // Our Node host against a raw node:http server and a plain Express 4 app, all on the same pinned Node binary,
 // one after another in one run. Prints each figure and its ratio to raw node:http, and checks the targets.
 //
-//   node bench/runtime/dist/main.js [--runtime <name>,… | --all] [--duration 4] [--rounds 2] [--markdown]
+//   node bench/runtime/dist/main.js [--runtime <name>,… | --all] [--duration 4] [--rounds 3] [--markdown]
 //
 // The runtimes are the Node runtimes of runtimes/matrix/matrix.json; without --runtime, the newest of them.
 
@@ -19,11 +19,11 @@ interface Options {
   markdown: boolean
 }
 
-const USAGE = `usage: main.js [--runtime ${Object.keys(NODE_VERSIONS).join(',')} | --all] [--duration 4] [--rounds 2] [--markdown]`
+const USAGE = `usage: main.js [--runtime ${Object.keys(NODE_VERSIONS).join(',')} | --all] [--duration 4] [--rounds 3] [--markdown]`
 const NEWEST = Object.keys(NODE_VERSIONS).sort((a, b) => NODE_VERSIONS[b].localeCompare(NODE_VERSIONS[a], 'en', { numeric: true }))[0]
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { runtimes: [NEWEST], durationSeconds: 4, rounds: 2, markdown: false }
+  const options: Options = { runtimes: [NEWEST], durationSeconds: 4, rounds: 3, markdown: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     if (arg === '--all') options.runtimes = Object.keys(NODE_VERSIONS)
@@ -151,9 +151,16 @@ function better(a: LoadResult | undefined, b: LoadResult): LoadResult {
   }
 }
 
+/** The contenders' indexes in round `round`: each round starts one place further on. */
+function rotation(count: number, round: number): number[] {
+  return Array.from({ length: count }, (_, i) => (i + round) % count)
+}
+
 /**
- * Measures the contenders interleaved — cold starts in turn, then each load on each server back to back, for
- * `rounds` rounds keeping the best — so a burst of other work on the machine hits all of them alike.
+ * Measures the contenders interleaved — cold starts in turn, then in each round fresh servers, each load on each
+ * server back to back, keeping the best — so a burst of other work on the machine hits all of them alike. Each round
+ * starts and measures the servers in a rotated order: three identical hosts kept for the whole run measured 20–25 %
+ * apart, always the same one slow, so no contender may keep one place or one process.
  */
 async function measureAll(wrk: string[], contenders: Contender[], options: Options, pinning: Pinning): Promise<Figures[]> {
   const coldStarts: number[][] = contenders.map(() => [])
@@ -164,30 +171,32 @@ async function measureAll(wrk: string[], contenders: Contender[], options: Optio
       await server.stop()
     }
   }
-  const servers = await Promise.all(contenders.map((contender) => launch(contender, pinning)))
-  try {
-    for (const { url } of servers) {
-      await runWrk(wrk, url, { connections: 50, durationSeconds: 2, method: 'GET' })
-      await runWrk(wrk, url, cloudEventLoad(50, 2))
-    }
-    const loads: Array<Record<string, LoadResult>> = contenders.map(() => ({}))
-    for (let round = 0; round < options.rounds; round++) {
+  const loads: Array<Record<string, LoadResult>> = contenders.map(() => ({}))
+  const rss: number[] = []
+  for (let round = 0; round < options.rounds; round++) {
+    const order = rotation(contenders.length, round)
+    const servers = new Map<number, { server: Started; url: string }>()
+    try {
+      for (const index of order) servers.set(index, await launch(contenders[index], pinning))
+      for (const index of order) {
+        const { url } = servers.get(index) as { url: string }
+        await runWrk(wrk, url, { connections: 50, durationSeconds: 2, method: 'GET' })
+        await runWrk(wrk, url, cloudEventLoad(50, 2))
+      }
       for (const [name, load] of LOADS) {
-        for (const [index, { server, url }] of servers.entries()) {
+        for (const index of order) {
+          const { server, url } = servers.get(index) as { server: Started; url: string }
           const result = await runWrk(wrk, url, load(options.durationSeconds))
           if (result.errors) throw new Error(`${contenders[index].name} ${name}: ${result.errors} failed requests; output:\n${server.output().slice(-2000)}`)
           loads[index][name] = better(loads[index][name], result)
         }
       }
+      for (const [index, { server }] of servers) rss[index] = rssMb(server.child.pid as number)
+    } finally {
+      await Promise.all(Array.from(servers.values(), ({ server }) => server.stop()))
     }
-    return contenders.map((_, index) => ({
-      coldStartMs: median(coldStarts[index]),
-      rssMb: rssMb(servers[index].server.child.pid as number),
-      loads: loads[index],
-    }))
-  } finally {
-    await Promise.all(servers.map(({ server }) => server.stop()))
   }
+  return contenders.map((_, index) => ({ coldStartMs: median(coldStarts[index]), rssMb: rss[index], loads: loads[index] }))
 }
 
 interface Row {
