@@ -174,26 +174,24 @@ async function measureAll(wrk: string[], contenders: Contender[], options: Optio
   const loads: Array<Record<string, LoadResult>> = contenders.map(() => ({}))
   const rss: number[] = []
   for (let round = 0; round < options.rounds; round++) {
-    const order = rotation(contenders.length, round)
-    const servers = new Map<number, { server: Started; url: string }>()
+    // In the round's order: the contender's index, its server and its URL.
+    const servers: Array<{ index: number; server: Started; url: string }> = []
     try {
-      for (const index of order) servers.set(index, await launch(contenders[index], pinning))
-      for (const index of order) {
-        const { url } = servers.get(index) as { url: string }
+      for (const index of rotation(contenders.length, round)) servers.push({ index, ...(await launch(contenders[index], pinning)) })
+      for (const { url } of servers) {
         await runWrk(wrk, url, { connections: 50, durationSeconds: 2, method: 'GET' })
         await runWrk(wrk, url, cloudEventLoad(50, 2))
       }
       for (const [name, load] of LOADS) {
-        for (const index of order) {
-          const { server, url } = servers.get(index) as { server: Started; url: string }
+        for (const { index, server, url } of servers) {
           const result = await runWrk(wrk, url, load(options.durationSeconds))
           if (result.errors) throw new Error(`${contenders[index].name} ${name}: ${result.errors} failed requests; output:\n${server.output().slice(-2000)}`)
           loads[index][name] = better(loads[index][name], result)
         }
       }
-      for (const [index, { server }] of servers) rss[index] = rssMb(server.child.pid as number)
+      for (const { index, server } of servers) rss[index] = rssMb(server.child.pid as number)
     } finally {
-      await Promise.all(Array.from(servers.values(), ({ server }) => server.stop()))
+      await Promise.all(servers.map(({ server }) => server.stop()))
     }
   }
   return contenders.map((_, index) => ({ coldStartMs: median(coldStarts[index]), rssMb: rss[index], loads: loads[index] }))

@@ -40,30 +40,26 @@ export function readBody(req: IncomingMessage, limit: number, timeoutMs: number,
   }
   const chunks: Buffer[] = []
   let size = 0
-  let finished = false
+  // In `reading` until the body ends or is refused, whichever comes first: that one calls back.
   const entry: Reading = { deadline: Date.now() + timeoutMs, expire: () => refuse(new BodyTimeout()) }
   reading.add(entry)
-  // The listeners stay on a body read to its end: removing a 'data' listener costs a tick of the stream's own.
   function refuse(error: Error): void {
-    reading.delete(entry)
+    if (!reading.delete(entry)) return
     req.removeListener('data', onData)
     req.removeListener('end', onEnd)
     req.removeListener('error', refuse)
     // Keep draining so the error response can still be written on this connection.
     req.resume()
-    if (!finished) {
-      finished = true
-      done(error, EMPTY)
-    }
+    done(error, EMPTY)
   }
   function onData(chunk: Buffer): void {
     size += chunk.length
     if (size > limit) refuse(new BodyTooLarge())
     else chunks.push(chunk)
   }
+  // The listeners stay on a body read to its end: removing a 'data' listener costs a tick of the stream's own.
   function onEnd(): void {
-    reading.delete(entry)
-    finished = true
+    if (!reading.delete(entry)) return
     done(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
   }
   req.on('data', onData)
