@@ -130,14 +130,16 @@ t.test('on a real node with the chart installed', async (t) => {
 
     t.same(await httpGet(await functionUrl(cluster, namespace, fromConfigMap.metadata.name as string)), { status: 200, body: 'from the ConfigMap' })
     const timeoutUrl = await functionUrl(cluster, namespace, withTimeout.metadata.name as string)
-    // FUNC_TIMEOUT=2 also bounds synchronous work, and a first call on a loaded node under the M preset's 100m CPU
-    // limit can pass it (the host then restarts): the test waits until the pod serves.
+    // Its first req.query loads Express, which under the M preset's 100m CPU limit takes longer than FUNC_TIMEOUT=2
+    // (measured: 2.7 s alone, up to 10 s in a fully throttled host). That time is the host's, so the call succeeds.
+    t.same(await httpGet(timeoutUrl, 60_000), { status: 200, body: 'Hello World!' }, 'the first call is not cut by FUNC_TIMEOUT=2 while Express loads')
+    // A readiness probe that came during the load failed (1 s timeout, as in 1.x): the pod is back in its Service's
+    // endpoints after the next one, 5 s later.
     await waitFor(
-      async () => (await httpGet(timeoutUrl)).body === 'Hello World!',
-      60_000,
-      () => `${timeoutUrl} to answer Hello World!`,
+      async () => (await httpGet(timeoutUrl)).status === 200,
+      30_000,
+      () => `${timeoutUrl} to serve again`,
     )
-    t.same(await httpGet(timeoutUrl), { status: 200, body: 'Hello World!' })
     t.equal((await httpGet(`${timeoutUrl}?slow=1`)).status, 408, 'a call slower than FUNC_TIMEOUT=2 gets 408')
     const pythonUrl = await functionUrl(cluster, namespace, python.metadata.name as string)
     t.same(await httpGet(pythonUrl), { status: 200, body: 'Hello World!' }, 'six from requirements.txt is importable')

@@ -31,7 +31,7 @@ async function serve(config: HostConfig): Promise<void> {
   const loaded = await loadFunction(config)
   if (loaded.error) console.error(`Function failed to load: ${errorText(loaded.error)}`)
 
-  const express = expressObjects()
+  const express = expressObjects(watchdog && ((work) => watchdog.uncounted(work)))
   const invoker: Invoker = {
     config,
     loaded,

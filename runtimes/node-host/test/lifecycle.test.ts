@@ -33,6 +33,29 @@ for (const runtime of ['nodejs10', 'nodejs22'] as const) {
     t.equal(host.child.signalCode, 'SIGKILL', 'the process is gone, so the pod restarts')
     t.match(host.output(), 'CRITICAL: the function ran synchronously for more than 1 s (FUNC_TIMEOUT)')
   })
+
+  t.test(`${runtime}: loading Express on a call's first req.query is the host's time, not counted against FUNC_TIMEOUT`, async (t) => {
+    // What a 100m CPU limit does to that load, made certain: the module, loaded at start, makes Express take 1.5 s.
+    const handler = `const Module = require('module')
+const load = Module._load
+Module._load = function (request) {
+  if (request === 'express') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500)
+  return load.apply(this, arguments)
+}
+module.exports = { main: (event) => event.extensions.request.query.name || 'nobody' }
+`
+    const fn = functionFolder({ 'handler.js': handler })
+    t.teardown(fn.remove)
+    const host = await startHost(runtime, fn.dir, { FUNC_TIMEOUT: '1' })
+    t.teardown(() => host.stop())
+    const started = Date.now()
+    const response = await fetch(`${host.url}/?name=John`)
+    t.equal(response.status, 200)
+    t.equal(await response.text(), 'John')
+    t.ok(Date.now() - started >= 1500, 'the call did meet the slow load')
+    t.equal((await fetch(`${host.url}/?name=Jane`)).status, 200, 'the process still serves')
+    t.notMatch(host.output(), 'CRITICAL')
+  })
 }
 
 t.test('an asynchronous process.exit or throw in a function leaves the runtime serving', async (t) => {
