@@ -108,6 +108,20 @@ for (const runtime of RUNTIMES) {
     t.ok((await elapsed({ CHERRYPY_NUMTHREADS: '2', FUNC_THREADS: '4' })) < 750, 'FUNC_THREADS wins and four threads run them at once')
   })
 
+  t.test(`${runtime}: calls served by many threads at once are each counted once in /metrics`, async (t) => {
+    const { url } = await serving(runtime, { 'handler.py': SLEEPY }, { FUNC_THREADS: '8' })
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => fetch(`${url}/?sleep=0.00${i % 5}`, { method: i % 4 ? 'GET' : 'POST' }).then((r) => r.status)),
+    )
+    t.same(new Set(statuses), new Set([200]))
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    t.match(metrics, /function_calls_total\{method="handler-GET"\} 150\.0/)
+    t.match(metrics, /function_calls_total\{method="handler-POST"\} 50\.0/)
+    t.match(metrics, /function_duration_seconds_count\{method="handler-GET"\} 150\.0/)
+    t.match(metrics, /function_duration_seconds_bucket\{le="\+Inf",method="handler-POST"\} 50\.0/)
+    t.match(metrics, /function_failures_total\{method="handler-GET"\} 0\.0/)
+  })
+
   t.test(`${runtime}: FUNC_TIMEOUT answers 408 and runaway calls are capped by FUNC_RUNAWAY_LIMIT`, async (t) => {
     const { url } = await serving(runtime, { 'handler.py': SLEEPY }, { FUNC_TIMEOUT: '0.3', FUNC_RUNAWAY_LIMIT: '2' })
     const began = Date.now()
