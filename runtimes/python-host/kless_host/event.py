@@ -27,7 +27,7 @@ TRACE_HEADERS = (
     "x-b3-flags",
     "x-request-id",
 )
-_CE_ENVIRON_KEYS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in CE_FIELDS)
+_CE_KEYS = tuple("HTTP_" + name.upper().replace("-", "_") for name in CE_FIELDS)
 _TRACE_ENVIRON_KEYS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in TRACE_HEADERS)
 
 
@@ -134,7 +134,7 @@ def _batch(body: bytes) -> List[Tuple[Dict[str, Optional[str]], Any]]:
 
 def _binary_fields(environ: Dict[str, Any]) -> Dict[str, Optional[str]]:
     # Passed through unvalidated, as in Kyma 1.x: binary mode never rejected a request for its ce-* headers.
-    return {field: environ.get(key) for field, key in _CE_ENVIRON_KEYS}
+    return dict(zip(CE_FIELDS, map(environ.get, _CE_KEYS)))
 
 
 def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[str, Optional[str]], Any]:
