@@ -5,6 +5,7 @@ per call that was a sixth of the host's time per request. Here each thread count
 scrape adds the threads' series up, so the exposition is still prometheus_client's, with the same names and samples.
 """
 import bisect
+import itertools
 import threading
 import time
 from typing import Dict, Iterator, List, Tuple
@@ -66,26 +67,22 @@ class FunctionMetrics:
         with self._lock:
             all_series = list(self._all)
             created = dict(self._created)
-        totals: Dict[str, List[float]] = {}
+        totals: Dict[str, Series] = {}
         for label, series in all_series:
-            total = totals.setdefault(label, [0, 0, 0.0] + [0] * len(BUCKETS))
-            total[0] += series.calls
-            total[1] += series.failures
-            total[2] += series.seconds
-            for index, count in enumerate(series.buckets):
-                total[3 + index] += count
+            total = totals.setdefault(label, Series())
+            total.calls += series.calls
+            total.failures += series.failures
+            total.seconds += series.seconds
+            total.buckets = [mine + theirs for mine, theirs in zip(total.buckets, series.buckets)]
         calls = CounterMetricFamily("function_calls", "Number of calls", labels=["method"])
         failures = CounterMetricFamily("function_failures", "Number of exceptions", labels=["method"])
         duration = HistogramMetricFamily("function_duration_seconds", "Duration in seconds", labels=["method"])
         for label in sorted(totals):
             total = totals[label]
-            calls.add_metric([label], total[0], created=created[label])
-            failures.add_metric([label], total[1], created=created[label])
-            cumulative, buckets = 0.0, []
-            for name, count in zip(_BUCKET_NAMES, total[3:]):
-                cumulative += count
-                buckets.append((name, cumulative))
-            duration.add_metric([label], buckets, total[2])
+            calls.add_metric([label], total.calls, created=created[label])
+            failures.add_metric([label], total.failures, created=created[label])
+            cumulative = list(itertools.accumulate(total.buckets))
+            duration.add_metric([label], list(zip(_BUCKET_NAMES, cumulative)), total.seconds)
             duration.add_sample("function_duration_seconds_created", {"method": label}, created[label])
         yield calls
         yield failures
