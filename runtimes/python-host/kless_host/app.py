@@ -28,6 +28,9 @@ def _json_response(value: Any) -> str:
 
 def to_response(value: Any) -> Any:
     """Kyma's conversions (through bottle) for what a function returns, plus numbers as JSON text."""
+    kind = type(value)
+    if kind is str or kind is bytes:  # the usual result, first
+        return value
     if isinstance(value, bottle.HTTPError):
         # Answered here: bottle would pass it to the app's error handler, which answers for the host's own errors.
         answer = bottle.HTTPResponse(str(value.body), value.status_line, value.headers)
@@ -117,35 +120,13 @@ def _send_timeout(slot: Slot) -> None:
         traceback.print_exc(file=sys.stderr)
 
 
-def _discard(_data: bytes) -> None:
-    """The WSGI write callable for an answer that was already sent by the watchdog."""
-
-
-class TimedApp:
-    """Gives every request a Slot, so either the function's own answer or the watchdog's 408 goes out, never both."""
-
-    def __init__(self, app: bottle.Bottle) -> None:
-        self._app = app
-
-    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        slot = Slot(start_response, environ)
-        environ["kless.slot"] = slot
-
-        def start_unless_timed_out(status: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], None]:
-            if slot.timed_out:
-                return _discard
-            return start_response(status, headers, exc_info)
-
-        body = self._app(environ, start_unless_timed_out)
-        if slot.timed_out:
-            if hasattr(body, "close"):
-                body.close()
-            return []
-        return body
-
-
-# The paths bottle's router serves; every other path that starts with / is the function's, whatever the method.
+# The paths bottle's router serves, to GET and HEAD; every other request whose path starts with / is the function's.
 PLATFORM_PATHS = ("/healthz", "/metrics")
+PLATFORM_METHODS = ("GET", "HEAD")
+
+
+def is_platform_request(method: str, path: str) -> bool:
+    return path in PLATFORM_PATHS and method in PLATFORM_METHODS
 
 
 class HostApp(bottle.Bottle):  # type: ignore[misc]
@@ -155,19 +136,28 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
     response left as bound (status 200 OK, no header or cookie set) is answered directly, with the same status line
     and headers bottle's cast would give; any other result goes through the rest of bottle's wsgi. The skipped work
     was two fifths of the host's time per request.
+
+    Every call gets a Slot, so either the function's own answer or the watchdog's 408 goes out, never both: once the
+    call has returned its result, the request's thread holds the slot and the watchdog no longer writes.
     """
 
-    def __init__(self, invoke: Callable[[Dict[str, Any]], Any]) -> None:
+    def __init__(self, invoke: Callable[[Slot], Any]) -> None:
         super().__init__(autojson=False)
         self._invoke = invoke
-        self.route("/", "ANY", lambda: invoke(bottle.request.environ))
-        self._path_route = self.route("/<path:path>", "ANY", lambda path: invoke(bottle.request.environ))
+        # Never called (function paths do not reach the router): they are what bottle.request.route shows a function.
+        self.route("/", "ANY", _function_route)
+        self._path_route = self.route("/<path:path>", "ANY", _function_route)
 
-    def wsgi(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
+    def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ["PATH_INFO"]
-        if path in PLATFORM_PATHS or path[:1] != "/":
-            return super().wsgi(environ, start_response)
-        out = self._call_function(environ, path)
+        if path[:1] != "/" or is_platform_request(environ["REQUEST_METHOD"], path):
+            return self.wsgi(environ, start_response)
+        slot = Slot(start_response, environ)
+        out = self._call_function(slot, path)
+        if slot.timed_out:
+            if hasattr(out, "close"):
+                out.close()
+            return []
         response = bottle.response
         kind = type(out)
         if (kind is str or kind is bytes) and out and response._status_line == "200 OK" and not response._headers and response._cookies is None:
@@ -175,7 +165,7 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
             start_response("200 OK", [("Content-Length", str(len(body))), ("Content-Type", response.default_content_type)])
             return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
         environ[_RESULT] = out
-        return super().wsgi(environ, start_response)
+        return self.wsgi(environ, start_response)
 
     def _handle(self, environ: Dict[str, Any]) -> Any:
         # bottle's wsgi asks its _handle for the result: a function's is already there.
@@ -183,18 +173,24 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
             return environ.pop(_RESULT)
         return super()._handle(environ)
 
-    def _call_function(self, environ: Dict[str, Any], path: str) -> Any:
+    def _call_function(self, slot: Slot, path: str) -> Any:
+        environ = slot.environ
         # What bottle's _handle sets before its router, and what the router sets for these two routes.
         environ["bottle.raw_path"] = path
-        environ["PATH_INFO"] = path.encode("latin1").decode("utf8", "ignore")
+        # The WSGI path is latin-1 text of the raw bytes; an ASCII one reads the same as UTF-8.
+        decoded = path if path.isascii() else path.encode("latin1").decode("utf8", "ignore")
+        environ["PATH_INFO"] = decoded
         environ["bottle.app"] = self
         bottle.request.bind(environ)
         bottle.response.bind()
-        route = self._path_route if len(path) > 1 else self.routes[0]
-        environ["route.handle"] = environ["bottle.route"] = route
-        environ["route.url_args"] = {"path": environ["PATH_INFO"][1:]} if len(path) > 1 else {}
+        if len(path) > 1:
+            environ["route.handle"] = environ["bottle.route"] = self._path_route
+            environ["route.url_args"] = {"path": decoded[1:]}
+        else:
+            environ["route.handle"] = environ["bottle.route"] = self.routes[0]
+            environ["route.url_args"] = {}
         try:
-            out = self._invoke(environ)
+            out = self._invoke(slot)
         except (KeyboardInterrupt, SystemExit, MemoryError):
             raise
         except Exception as error:  # the host's own code failed: bottle's answer, which the error handler maps
@@ -207,11 +203,15 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
         return out
 
 
-# The environ key that carries a function's result from HostApp.wsgi to bottle's wsgi.
+# The environ key that carries a function's result from HostApp.__call__ to bottle's wsgi.
 _RESULT = "kless.result"
 
 
-def create_app(config: Config, invoker: Invoker, function_name: str, draining: threading.Event) -> TimedApp:
+def _function_route(path: str = "") -> None:
+    raise AssertionError("function paths bypass the router")
+
+
+def create_app(config: Config, invoker: Invoker, function_name: str, draining: threading.Event) -> HostApp:
     """``draining`` is set on SIGTERM: in-flight calls finish while /healthz fails, so no new traffic comes."""
     bottle.BaseRequest.MEMFILE_MAX = config.memfile_max
     metrics = FunctionMetrics(config.module_name)
@@ -225,11 +225,21 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
     def runaways_detail() -> str:
         return "{} function calls are still running past FUNC_TIMEOUT".format(invoker.runaways)
 
-    def invoke_function(environ: Dict[str, Any]) -> Any:
+    def count_timeout(slot: Slot) -> None:
+        # On the watchdog's thread, so into that thread's series.
+        series = metrics.series(slot.environ["REQUEST_METHOD"])
+        series.failures += 1
+        series.observe(time.perf_counter() - slot.started)
+        _send_timeout(slot)
+
+    invoker.on_timeout = count_timeout
+
+    def invoke_function(slot: Slot) -> Any:
+        environ = slot.environ
         # A request object of its own: bottle.request reaches its environ through a thread-local on every access.
         request = bottle.BaseRequest(environ)
-        method = request.method
-        series = metrics.series(method)
+        # waitress has upper-cased the method already.
+        series = metrics.series(environ["REQUEST_METHOD"])
         try:
             events, batch = build_events(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
         except BodyTooLarge:
@@ -244,17 +254,6 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
             print("Invalid JSON body: {}".format(error), file=sys.stderr)
             return failure_response(failures.FUNCTION_FAILED)
         series.calls += len(events)
-        started = time.perf_counter()
-        slot = environ["kless.slot"]
-
-        def timed_out(slot: Slot) -> None:
-            # On the watchdog's thread, so into that thread's series.
-            watchdog_series = metrics.series(method)
-            watchdog_series.failures += 1
-            watchdog_series.observe(time.perf_counter() - started)
-            _send_timeout(slot)
-
-        slot.on_timeout = timed_out
         try:
             if batch:
                 return _json_response([_batch_value(value) for value in invoker.call_each(slot, events, dict(base_context))])
@@ -272,8 +271,9 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
             print("Function returned a value that cannot be sent: {}".format(error), file=sys.stderr)
             return failure_response(failures.FUNCTION_FAILED)
         finally:
-            if not slot.timed_out:
-                series.observe(time.perf_counter() - started)
+            # A call refused for too many runaways never started, so it has no duration.
+            if slot.started and not slot.timed_out:
+                series.observe(time.perf_counter() - slot.started)
 
     app = HostApp(invoke_function)
     app.default_error_handler = _bottle_error_page
@@ -291,4 +291,4 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
         bottle.response.content_type = CONTENT_TYPE_LATEST
         return generate_latest()
 
-    return TimedApp(app)
+    return app

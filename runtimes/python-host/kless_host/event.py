@@ -159,8 +159,9 @@ def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[
 
 def build_events(request: bottle.BaseRequest, memfile_max: int, publisher_address: Optional[str], timeout: float) -> Tuple[List[Event], bool]:
     """The events a request carries: one, or each event of a CloudEvents batch (then the flag is True)."""
-    mime = _mime_type(request.content_type)
     environ = request.environ
+    content_type = environ.get("CONTENT_TYPE")
+    mime = _mime_type(content_type) if content_type else ""
     if mime == "application/json":
         contents = [(_binary_fields(environ), _parse_json(_read_limited(request, memfile_max)))]
     elif mime == "application/cloudevents+json":

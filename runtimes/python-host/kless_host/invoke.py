@@ -1,10 +1,9 @@
 """Runs the function on the server thread and answers 408 from a watchdog when it outlives FUNC_TIMEOUT."""
-import queue
 import sys
 import threading
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 Handler = Callable[[Any, Dict[str, Any]], Any]
 
@@ -22,51 +21,43 @@ class TooManyRunaways(Exception):
 
 
 class Slot:
-    """One request's single answer: whoever claims it first, the request's own thread or the watchdog, sends it."""
+    """One request's single answer: whoever claims it first, the request's own thread or the watchdog, sends it.
 
-    __slots__ = ("start_response", "environ", "deadline", "timed_out", "on_timeout", "_claim")
+    The claim is taking the slot out of the invoker's active calls: one ``dict.pop`` under the GIL, so exactly one
+    side gets it, without a lock to allocate per request.
+    """
+
+    __slots__ = ("start_response", "environ", "started", "deadline", "timed_out")
 
     def __init__(self, start_response: Callable[..., Any], environ: Dict[str, Any]) -> None:
         self.start_response = start_response
         self.environ = environ
+        self.started = 0.0
         self.deadline = 0.0
         self.timed_out = False
-        self.on_timeout: Optional[Callable[["Slot"], None]] = None
-        self._claim = threading.Lock()
-
-    def claim(self) -> bool:
-        return self._claim.acquire(False)
-
-
-def _call_logging_errors(handler: Handler, event: Any, context: Dict[str, Any]) -> Any:
-    try:
-        return handler(event, context)
-    except BaseException:  # sys.exit() in a function must fail the call, not the server
-        print("Function failed to execute:", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
-        raise FunctionFailed() from None
 
 
 class Invoker:
     """Calls run inline on the server's threads: a hand-over to another thread would cost a third of the throughput.
 
     Python cannot stop a thread, so a call that outlives FUNC_TIMEOUT keeps its server thread as a runaway while the
-    watchdog answers 408 for it. The server has ``runaway_limit`` threads more than ``calls`` allows to run at once,
-    so runaways never starve new calls. Once ``runaway_limit`` runaways are alive the host refuses calls (and
-    /healthz fails, so Kubernetes restarts the pod) until some of them finish.
+    watchdog answers 408 for it. ``on_runaways`` hears of every change in their number, so the server can start a
+    thread for each runaway and stop it when the runaway ends: runaways never take a thread a new call needs. Once
+    ``runaway_limit`` runaways are alive the host refuses calls (and /healthz fails, so Kubernetes restarts the pod)
+    until some of them finish.
     """
 
-    def __init__(self, handler: Handler, timeout: float, concurrent_calls: int, runaway_limit: int) -> None:
+    def __init__(self, handler: Handler, timeout: float, runaway_limit: int) -> None:
         self._handler = handler
         self._timeout = timeout
         self._runaway_limit = runaway_limit
         self._runaways = 0
         self._lock = threading.Lock()
-        # Tokens in a C-level queue: cheaper per call than threading.Semaphore, which is written in Python.
-        self._calls: "queue.SimpleQueue[None]" = queue.SimpleQueue()
-        for _ in range(concurrent_calls):
-            self._calls.put(None)
         self._active: Dict[int, Slot] = {}
+        # Called on the watchdog's thread with the slot it has claimed; the app answers 408 through it.
+        self.on_timeout: Callable[[Slot], None] = lambda slot: None
+        # Called with the new number of runaways, under a lock, so the calls arrive in order.
+        self.on_runaways: Callable[[int], None] = lambda runaways: None
         threading.Thread(target=self._watch, args=(min(0.05, timeout / 4),), name="watchdog", daemon=True).start()
 
     @property
@@ -86,36 +77,41 @@ class Invoker:
         return self._run(slot, lambda batch, each_context: [handler(event, each_context) for event in batch], events, context)
 
     def _run(self, slot: Slot, function: Handler, argument: Any, context: Dict[str, Any]) -> Any:
-        if self.saturated:
+        if self._runaways >= self._runaway_limit:
             raise TooManyRunaways()
-        self._calls.get()
-        slot.deadline = time.monotonic() + self._timeout
-        self._active[id(slot)] = slot
-        failed = False
+        slot.started = started = time.perf_counter()
+        slot.deadline = started + self._timeout
+        active = self._active
+        key = id(slot)
+        active[key] = slot
         try:
-            value = _call_logging_errors(function, argument, context)
-        except FunctionFailed:
-            failed = True
-        if not slot.claim():
+            value = function(argument, context)
+        except BaseException:  # sys.exit() in a function must fail the call, not the server
+            print("Function failed to execute:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            value = _FAILED
+        if active.pop(key, None) is None:
             with self._lock:
                 self._runaways -= 1
+                self.on_runaways(self._runaways)
             raise FunctionTimedOut()
-        del self._active[id(slot)]
-        self._calls.put(None)
-        if failed:
+        if value is _FAILED:
             raise FunctionFailed()
         return value
 
     def _watch(self, tick: float) -> None:
+        active = self._active
         while True:
             time.sleep(tick)
-            now = time.monotonic()
-            for slot in list(self._active.values()):
-                if slot.deadline <= now and slot.claim():
+            now = time.perf_counter()
+            for key, slot in list(active.items()):
+                if slot.deadline <= now and active.pop(key, None) is not None:
                     slot.timed_out = True
-                    self._active.pop(id(slot), None)
                     with self._lock:
                         self._runaways += 1
-                    self._calls.put(None)
-                    if slot.on_timeout is not None:
-                        slot.on_timeout(slot)
+                        self.on_runaways(self._runaways)
+                    self.on_timeout(slot)
+
+
+# What _run holds instead of a value when the function raised: None is a value a function may return.
+_FAILED = object()

@@ -11,7 +11,7 @@ import traceback
 from typing import Any, Callable, NoReturn
 
 from . import failures
-from .app import CLOSE_CONNECTION, create_app
+from .app import CLOSE_CONNECTION, create_app, is_platform_request
 from .config import Config, ConfigError, load_config
 from .invoke import Invoker
 
@@ -102,6 +102,31 @@ def catalogue_channel() -> Any:
     return CatalogueChannel
 
 
+def platform_apart_dispatcher(call_threads: int) -> Any:
+    """waitress's task dispatcher, with /healthz and /metrics served by a thread of their own.
+
+    A probe or a scrape then answers while every call thread is busy, and never takes a thread a call needs.
+    """
+    from waitress.task import ThreadedTaskDispatcher
+
+    class PlatformApartDispatcher(ThreadedTaskDispatcher):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.platform = ThreadedTaskDispatcher()
+            self.platform.set_thread_count(1)
+            self.set_thread_count(call_threads)
+
+        def add_task(self, channel: Any) -> None:
+            # The channel's next request, parsed; one refused by the parser has no method or path.
+            request = channel.requests[0]
+            if is_platform_request(getattr(request, "command", ""), getattr(request, "path", "")):
+                self.platform.add_task(channel)
+            else:
+                super().add_task(channel)
+
+    return PlatformApartDispatcher()
+
+
 def drain_then_exit(server: Any, invoker: Invoker, deadline_seconds: float) -> None:
     """Waits for requests in progress (up to FUNC_TIMEOUT; runaway calls are not waited for), lets their answers go out, then exits 0."""
     dispatcher = server.task_dispatcher
@@ -130,19 +155,22 @@ def main() -> None:
     # waitress warns about every queued request under load; that is normal operation for a function.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     draining = threading.Event()
-    invoker = Invoker(handler, config.timeout, config.threads, config.runaway_limit)
+    invoker = Invoker(handler, config.timeout, config.runaway_limit)
     app = create_app(config, invoker, getattr(handler, "__name__", config.handler_name), draining)
     wsgi_app: Callable[..., Any] = app
     if config.access_log:
         from .access_log import AccessLog
 
         wsgi_app = AccessLog(app)
+    dispatcher = platform_apart_dispatcher(config.threads)
+    # A runaway call keeps its thread, so each one gets a new thread for calls until it ends.
+    invoker.on_runaways = lambda runaways: dispatcher.set_thread_count(config.threads + runaways)
     server = waitress.create_server(
         wsgi_app,
+        _dispatcher=dispatcher,
         host="0.0.0.0",
         port=config.port,
-        # Runaway calls keep their server thread, so there are that many threads more than calls may run at once.
-        threads=config.threads + config.runaway_limit,
+        threads=config.threads,
         ident="kless",
         connection_limit=1000,
         # Node's limit: a request whose headers exceed 16 KiB gets 431 on every runtime.

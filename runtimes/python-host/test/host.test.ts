@@ -153,6 +153,25 @@ for (const runtime of RUNTIMES) {
     t.match(metrics, /function_failures_total\{method="handler-GET"\} 3\.0/, 'timeouts and refusals count as failures')
   })
 
+  t.test(`${runtime}: a runaway call keeps its thread, and a new thread serves the next calls`, async (t) => {
+    const { url } = await serving(runtime, { 'handler.py': SLEEPY }, { FUNC_THREADS: '1', FUNC_TIMEOUT: '0.3', FUNC_RUNAWAY_LIMIT: '2' })
+    t.equal((await fetch(`${url}/?sleep=3`)).status, 408)
+    const began = Date.now()
+    t.equal(await (await fetch(`${url}/?sleep=0`)).text(), 'slept 0.0')
+    t.ok(Date.now() - began < 1000, 'the call did not wait for the runaway to end')
+  })
+
+  t.test(`${runtime}: /healthz and /metrics answer while every call thread is busy`, async (t) => {
+    const { url } = await serving(runtime, { 'handler.py': SLEEPY }, { FUNC_THREADS: '1' })
+    const busy = fetch(`${url}/?sleep=2`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const began = Date.now()
+    t.equal((await fetch(`${url}/healthz`)).status, 200)
+    t.match(await (await fetch(`${url}/metrics`)).text(), /function_calls_total\{method="handler-GET"\} 1\.0/)
+    t.ok(Date.now() - began < 1000, 'neither waited for the call in progress')
+    t.equal(await (await busy).text(), 'slept 2.0')
+  })
+
   t.test(`${runtime}: SIGTERM refuses new connections, lets calls in progress finish, then exits 0`, async (t) => {
     const { host, url } = await serving(runtime, { 'handler.py': SLEEPY })
     const inFlight = fetch(`${url}/?sleep=0.8`)
