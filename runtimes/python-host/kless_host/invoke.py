@@ -91,6 +91,8 @@ class Invoker:
             traceback.print_exc(file=sys.stderr)
             value = _FAILED
         if active.pop(key, None) is None:
+            # The watchdog took the slot; it may not have marked it yet, and the answer must not go out twice.
+            slot.timed_out = True
             with self._lock:
                 self._runaways -= 1
                 self.on_runaways(self._runaways)
