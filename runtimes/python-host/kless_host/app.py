@@ -248,6 +248,8 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
             return failure_response(failures.MALFORMED_CLOUDEVENT, str(error))
         except JsonTooDeep:
             return failure_response(failures.JSON_TOO_DEEP)
+        except bottle.HTTPError as error:  # bottle could not read the body
+            return failure_response(failures.MALFORMED_REQUEST, str(error.body))
         except InvalidJson as error:
             series.calls += 1
             series.failures += 1

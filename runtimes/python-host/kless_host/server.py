@@ -69,6 +69,10 @@ def catalogue_channel() -> Any:
                 # waitress cannot answer in another version, not even with an error.
                 version, self.version = self.version, "1.0"
                 raise ParsingError("HTTP/{} is not supported".format(version) if version else "the request line has no HTTP version")
+            if self.version == "1.0" and "TRANSFER_ENCODING" in self.headers:
+                # HTTP/1.0 has no chunked framing, so waitress reads no body and leaves the header for bottle, which
+                # then fails to parse a body that is not there. RFC 9112 (6.1) calls such framing faulty.
+                raise ParsingError("Transfer-Encoding is not allowed in HTTP/1.0")
 
     class CatalogueErrorTask(ErrorTask):  # type: ignore[misc]
         def execute(self) -> None:
