@@ -16,12 +16,13 @@ const require = createRequire(import.meta.url)
 const { freePort, functionEnv, preparePythonRuntime } = require('@kless/testkit')
 const { runtimesOf } = require('@kless/runtime-matrix')
 // Built by the bootstrap, with the Node bench.
-const { corePinning } = require('./dist/wrk.js')
+const { corePinning, ensureWrk } = require('./dist/wrk.js')
 
 const runtimes = process.argv[2] ? process.argv[2].split(',') : runtimesOf('python')
 const seconds = Number(process.argv[3] || 3)
 const ROUNDS = 3
 const pinning = corePinning()
+const wrkPath = ensureWrk()
 const functionDir = mkdtempSync(join(tmpdir(), 'kless-bench-py-'))
 writeFileSync(join(functionDir, 'handler.py'), 'def main(event, context):\n    return "hello"\n')
 
@@ -55,7 +56,7 @@ function cpuSeconds(pid) {
 }
 
 function wrk(url, connections) {
-  const [program, ...args] = [...pinning.client, 'wrk', '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url]
+  const [program, ...args] = [...pinning.client, wrkPath, '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url]
   const out = execFileSync(program, args, { encoding: 'utf8' })
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1])
   const requests = Number(/(\d+) requests in/.exec(out)[1])

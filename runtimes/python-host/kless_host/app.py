@@ -182,7 +182,7 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
         environ["PATH_INFO"] = decoded
         environ["bottle.app"] = self
         bottle.request.bind(environ)
-        bottle.response.bind()
+        _reset_response(bottle.response)
         if len(path) > 1:
             environ["route.handle"] = environ["bottle.route"] = self._path_route
             environ["route.url_args"] = {"path": decoded[1:]}
@@ -201,6 +201,15 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
         if isinstance(out, bottle.HTTPResponse):
             out.apply(bottle.response)
         return out
+
+
+def _reset_response(response: bottle.LocalResponse) -> None:
+    """What ``response.bind()`` leaves, without parsing the default status line on every call."""
+    response._cookies = None
+    response._headers = {}
+    response.body = ""
+    response._status_code = 200
+    response._status_line = "200 OK"
 
 
 # The environ key that carries a function's result from HostApp.__call__ to bottle's wsgi.

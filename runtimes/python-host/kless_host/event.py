@@ -134,7 +134,15 @@ def _batch(body: bytes) -> List[Tuple[Dict[str, Optional[str]], Any]]:
 
 def _binary_fields(environ: Dict[str, Any]) -> Dict[str, Optional[str]]:
     # Passed through unvalidated, as in Kyma 1.x: binary mode never rejected a request for its ce-* headers.
-    return dict(zip(CE_FIELDS, map(environ.get, _CE_KEYS)))
+    get = environ.get
+    return {
+        "ce-type": get("HTTP_CE_TYPE"),
+        "ce-source": get("HTTP_CE_SOURCE"),
+        "ce-eventtypeversion": get("HTTP_CE_EVENTTYPEVERSION"),
+        "ce-specversion": get("HTTP_CE_SPECVERSION"),
+        "ce-id": get("HTTP_CE_ID"),
+        "ce-time": get("HTTP_CE_TIME"),
+    }
 
 
 def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[str, Optional[str]], Any]:
