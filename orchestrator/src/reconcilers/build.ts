@@ -16,6 +16,15 @@ export function jobFailed(job: V1Job): boolean {
   return (job.status?.failed ?? 0) > 0 || !!job.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True')
 }
 
+/**
+ * The executor has pushed the image and exited 0. The kubelet reports that a second or more before the pod is
+ * Succeeded (it tears the sandbox down first), and the Job controller counts the pod later still: about 2 s of every
+ * build that the Deployment need not wait for.
+ */
+export function executorSucceeded(pods: V1Pod[]): boolean {
+  return pods.some((pod) => pod.status?.containerStatuses?.some((status) => status.name === 'executor' && status.state?.terminated?.exitCode === 0))
+}
+
 export function jobRunning(job: V1Job): boolean {
   return !jobSucceeded(job) && !jobFailed(job)
 }
@@ -63,7 +72,8 @@ export interface BuildDesired {
 /**
  * The build Job: one per image. A missing Job is created, with the runtime's Dockerfile ConfigMap, when a
  * cluster-wide build slot is free (JobCreated); a running one is waited for (JobRunning); a failed one
- * stays failed until the inputs change (JobFailed); a finished one lets the pass go on (JobFinished).
+ * stays failed until the inputs change (JobFailed); a finished one, or one whose executor has exited 0, lets the pass
+ * go on (JobFinished).
  */
 export function planBuild(observed: BuildObserved, desired: BuildDesired): Plan {
   const name = desired.job.metadata?.name as string
@@ -81,7 +91,9 @@ export function planBuild(observed: BuildObserved, desired: BuildDesired): Plan 
   const relabel = hasLabels(job.metadata?.labels, labels)
     ? plan()
     : plan({ writes: [{ label: refOf('batch/v1', 'Job', job), labels }], conditions: [Conditions.jobUpdated(name)] })
-  if (jobSucceeded(job)) return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFinished(name)] }
+  if (jobSucceeded(job) || (!jobFailed(job) && executorSucceeded(observed.pods))) {
+    return { ...relabel, conditions: [...relabel.conditions, Conditions.jobFinished(name)] }
+  }
   if (jobFailed(job)) {
     return {
       ...relabel,

@@ -30,13 +30,14 @@ const desired = { fn: 'demo/hello', job, runtimeConfigMap, image: IMAGE, retryMs
 
 const withStatus = (status: V1Job['status'], labels = job.metadata?.labels): V1Job => ({ ...job, metadata: { ...job.metadata, labels }, status })
 const none: BuildObserved = { job: undefined, runtimeConfigMap, deployedImage: undefined, built: false, pods: [] }
-/** A build pod whose executor ended with this log tail as its termination message. */
-const failedPod = (message: string): V1Pod => ({
+/** A build pod whose executor ended with this exit code and this log tail as its termination message. */
+const endedPod = (exitCode: number, message?: string): V1Pod => ({
   metadata: { name: `${jobName}-x1`, labels: { 'job-name': jobName } },
   status: {
-    containerStatuses: [{ name: 'executor', image: 'kaniko', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message } } }],
+    containerStatuses: [{ name: 'executor', image: 'kaniko', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message } } }],
   },
 })
+const failedPod = (message: string): V1Pod => endedPod(1, message)
 const NPM_404 = [
   'time="2026-12-02T01:28:31Z" level=info msg="Running: [/bin/sh -c npm install]"',
   'npm error code E404',
@@ -116,6 +117,21 @@ t.test('build', async (t) => {
         name: 'finished: JobFinished and the pass goes on',
         observed: { ...none, job: withStatus({ succeeded: 1 }) },
         want: { writes: [], conditions: ['BuildReady True JobFinished'] },
+      },
+      {
+        name: 'pushed: the executor exited 0 before the Job controller counted the pod, JobFinished',
+        observed: { ...none, job: withStatus({ active: 1 }), pods: [endedPod(0)] },
+        want: { writes: [], conditions: ['BuildReady True JobFinished'] },
+      },
+      {
+        name: 'an executor that exited 0 does not outweigh a Job the Job controller failed',
+        observed: { ...none, job: withStatus({ failed: 1 }), pods: [endedPod(0)] },
+        want: { conditions: ['BuildReady False JobFailed'], stop: { requeueAfterMs: 300_000 } },
+      },
+      {
+        name: 'running with a failed attempt behind it: still waited for',
+        observed: { ...none, job: withStatus({ active: 1 }), pods: [failedPod(NPM_404)] },
+        want: { writes: [], conditions: ['BuildReady Unknown JobRunning'], stop: {} },
       },
       {
         name: 'finished, with labels beyond the wanted ones: left as they are',
