@@ -122,7 +122,7 @@ export interface BuildMode {
 }
 
 export function notBuilt(what: string): string {
-  return `${what} is not built from the current inputs; \`npm run images\` builds it (npm test's bootstrap does)`
+  return `${what} is not built from the current inputs; \`npm run images -- --stand-ins\` builds it, as npm test's bootstrap does (tests use the stand-in bases)`
 }
 
 interface StandIn {
