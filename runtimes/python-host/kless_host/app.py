@@ -15,7 +15,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import failures
 from .config import Config
-from .event import BadRequest, BodyTooLarge, InvalidJson, JsonTooDeep, build_events
+from .event import BadRequest, BodyTooLarge, InvalidJson, JsonTooDeep, build_events, event_type
 from .failures import Failure
 from .invoke import FunctionFailed, FunctionTimedOut, Invoker, Slot, TooManyRunaways
 from .metrics import FunctionMetrics
@@ -129,6 +129,30 @@ def is_platform_request(method: str, path: str) -> bool:
     return path in PLATFORM_PATHS and method in PLATFORM_METHODS
 
 
+def _thread_store(cls: type, name: str) -> threading.local:
+    """The threading.local behind one of bottle's thread-local properties: bottle keeps it in the getter's closure.
+
+    Reading and writing it directly saves a Python call per access, ten of them per request.
+    """
+    getter = getattr(vars(cls).get(name), "fget", None)
+    for cell in getattr(getter, "__closure__", None) or ():
+        if isinstance(cell.cell_contents, threading.local):
+            return cell.cell_contents
+    raise ImportError("bottle {} keeps {}.{} in a way kless_host does not know".format(bottle.__version__, cls.__name__, name))
+
+
+_REQUEST_ENVIRON = _thread_store(bottle.LocalRequest, "environ")
+_RESPONSE_STATUS_LINE = _thread_store(bottle.LocalResponse, "_status_line")
+_RESPONSE_STATUS_CODE = _thread_store(bottle.LocalResponse, "_status_code")
+_RESPONSE_COOKIES = _thread_store(bottle.LocalResponse, "_cookies")
+_RESPONSE_HEADERS = _thread_store(bottle.LocalResponse, "_headers")
+_RESPONSE_BODY = _thread_store(bottle.LocalResponse, "body")
+_DEFAULT_CONTENT_TYPE = bottle.BaseResponse.default_content_type
+# bottle.BaseRequest(environ) without its __init__ and __setattr__, two Python calls.
+_new_request = bottle.BaseRequest.__new__
+_set_request_environ = bottle.BaseRequest.environ.__set__
+
+
 class HostApp(bottle.Bottle):  # type: ignore[misc]
     """bottle, with a function's calls taken past its router, hooks and plugins, which the host uses none of.
 
@@ -158,11 +182,10 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
             if hasattr(out, "close"):
                 out.close()
             return []
-        response = bottle.response
         kind = type(out)
-        if (kind is str or kind is bytes) and out and response._status_line == "200 OK" and not response._headers and response._cookies is None:
+        if (kind is str or kind is bytes) and out and _RESPONSE_STATUS_LINE.var == "200 OK" and not _RESPONSE_HEADERS.var and _RESPONSE_COOKIES.var is None:
             body = out.encode("utf8") if kind is str else out
-            start_response("200 OK", [("Content-Length", str(len(body))), ("Content-Type", response.default_content_type)])
+            start_response("200 OK", [("Content-Length", str(len(body))), ("Content-Type", _DEFAULT_CONTENT_TYPE)])
             return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
         environ[_RESULT] = out
         return self.wsgi(environ, start_response)
@@ -181,8 +204,14 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
         decoded = path if path.isascii() else path.encode("latin1").decode("utf8", "ignore")
         environ["PATH_INFO"] = decoded
         environ["bottle.app"] = self
-        bottle.request.bind(environ)
-        _reset_response(bottle.response)
+        # bottle.request.bind(environ) and bottle.response.bind(), straight into their thread-local stores, and
+        # without parsing the default status line.
+        _REQUEST_ENVIRON.var = environ
+        _RESPONSE_COOKIES.var = None
+        _RESPONSE_HEADERS.var = {}
+        _RESPONSE_BODY.var = ""
+        _RESPONSE_STATUS_CODE.var = 200
+        _RESPONSE_STATUS_LINE.var = "200 OK"
         if len(path) > 1:
             environ["route.handle"] = environ["bottle.route"] = self._path_route
             environ["route.url_args"] = {"path": decoded[1:]}
@@ -203,15 +232,6 @@ class HostApp(bottle.Bottle):  # type: ignore[misc]
         return out
 
 
-def _reset_response(response: bottle.LocalResponse) -> None:
-    """What ``response.bind()`` leaves, without parsing the default status line on every call."""
-    response._cookies = None
-    response._headers = {}
-    response.body = ""
-    response._status_code = 200
-    response._status_line = "200 OK"
-
-
 # The environ key that carries a function's result from HostApp.__call__ to bottle's wsgi.
 _RESULT = "kless.result"
 
@@ -224,6 +244,7 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
     """``draining`` is set on SIGTERM: in-flight calls finish while /healthz fails, so no new traffic comes."""
     bottle.BaseRequest.MEMFILE_MAX = config.memfile_max
     metrics = FunctionMetrics(config.module_name)
+    event_class = event_type(config.publisher_proxy_address, config.timeout)
     base_context = {
         "function-name": function_name,
         "timeout": config.timeout,
@@ -246,11 +267,13 @@ def create_app(config: Config, invoker: Invoker, function_name: str, draining: t
     def invoke_function(slot: Slot) -> Any:
         environ = slot.environ
         # A request object of its own: bottle.request reaches its environ through a thread-local on every access.
-        request = bottle.BaseRequest(environ)
+        request = _new_request(bottle.BaseRequest)
+        _set_request_environ(request, environ)
+        environ["bottle.request"] = request
         # waitress has upper-cased the method already.
         series = metrics.series(environ["REQUEST_METHOD"])
         try:
-            events, batch = build_events(request, config.memfile_max, config.publisher_proxy_address, config.timeout)
+            events, batch = build_events(request, config.memfile_max, event_class)
         except BodyTooLarge:
             return failure_response(failures.BODY_TOO_LARGE, "a JSON body may have at most FUNC_MEMFILE_MAX={} bytes".format(config.memfile_max))
         except BadRequest as error:

@@ -2,11 +2,10 @@
 import base64
 import json
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 import bottle
 
-CE_FIELDS = ("ce-type", "ce-source", "ce-eventtypeversion", "ce-specversion", "ce-id", "ce-time")
 STRUCTURED_ATTRIBUTES = (
     ("ce-type", "type"),
     ("ce-source", "source"),
@@ -27,8 +26,8 @@ TRACE_HEADERS = (
     "x-b3-flags",
     "x-request-id",
 )
-_CE_KEYS = tuple("HTTP_" + name.upper().replace("-", "_") for name in CE_FIELDS)
 _TRACE_ENVIRON_KEYS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in TRACE_HEADERS)
+_TRACE_KEYS = frozenset(key for _, key in _TRACE_ENVIRON_KEYS)
 
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
@@ -53,7 +52,10 @@ class InvalidJson(Exception):
 class Event(dict):
     """The dict Kyma functions index (``event['data']``) plus the 1.24 helper methods."""
 
-    __slots__ = ("_publisher_address", "_timeout")
+    __slots__ = ()
+    # Set once per process on the subclass event_type() makes, so no event carries them itself.
+    _publisher_address: Optional[str] = None
+    _timeout: float = 0.0
 
     def publishCloudEvent(self, cloud_event: Dict[str, Any]) -> int:
         """POSTs a structured CloudEvent to PUBLISHER_PROXY_ADDRESS, forwarding the trace headers; returns the status."""
@@ -95,10 +97,6 @@ class Event(dict):
         return cloud_event
 
 
-def _has_body(environ: Dict[str, Any]) -> bool:
-    return environ.get("CONTENT_LENGTH", "") not in ("", "0") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-
-
 def _mime_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
@@ -132,19 +130,6 @@ def _batch(body: bytes) -> List[Tuple[Dict[str, Optional[str]], Any]]:
     return [_structured(json.dumps(item).encode(), "CloudEvent: event {} of the batch".format(index)) for index, item in enumerate(items)]
 
 
-def _binary_fields(environ: Dict[str, Any]) -> Dict[str, Optional[str]]:
-    # Passed through unvalidated, as in Kyma 1.x: binary mode never rejected a request for its ce-* headers.
-    get = environ.get
-    return {
-        "ce-type": get("HTTP_CE_TYPE"),
-        "ce-source": get("HTTP_CE_SOURCE"),
-        "ce-eventtypeversion": get("HTTP_CE_EVENTTYPEVERSION"),
-        "ce-specversion": get("HTTP_CE_SPECVERSION"),
-        "ce-id": get("HTTP_CE_ID"),
-        "ce-time": get("HTTP_CE_TIME"),
-    }
-
-
 def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[str, Optional[str]], Any]:
     # Imported on first use: the SDK is only needed for structured mode and slows every cold start otherwise.
     from cloudevents.exceptions import GenericException
@@ -165,30 +150,48 @@ def _structured(body: bytes, what: str = "structured CloudEvent") -> Tuple[Dict[
     return fields, cloud_event.data
 
 
-def build_events(request: bottle.BaseRequest, memfile_max: int, publisher_address: Optional[str], timeout: float) -> Tuple[List[Event], bool]:
+def event_type(publisher_address: Optional[str], timeout: float) -> Type[Event]:
+    """The Event class of this process: its helpers publish to ``publisher_address`` within ``timeout`` seconds."""
+    return type("Event", (Event,), {"__slots__": (), "_publisher_address": publisher_address, "_timeout": timeout})
+
+
+def build_events(request: bottle.BaseRequest, memfile_max: int, event_class: Type[Event]) -> Tuple[List[Event], bool]:
     """The events a request carries: one, or each event of a CloudEvents batch (then the flag is True)."""
     environ = request.environ
-    content_type = environ.get("CONTENT_TYPE")
-    mime = _mime_type(content_type) if content_type else ""
-    if mime == "application/json":
-        contents = [(_binary_fields(environ), _parse_json(_read_limited(request, memfile_max)))]
-    elif mime == "application/cloudevents+json":
-        contents = [_structured(_read_limited(request, memfile_max))]
-    elif mime == "application/cloudevents-batch+json":
-        contents = _batch(_read_limited(request, memfile_max))
-    else:
-        # Kyma accepted other bodies of any size: bottle spools large ones to a temporary file.
-        contents = [(_binary_fields(environ), request.body.read() if _has_body(environ) else b"")]
+    # One intersection in C instead of a test per trace header: most requests carry none or few of them.
+    present = _TRACE_KEYS.intersection(environ)
     extensions = {
         "request": request,
-        "tracing": {name: environ[key] for name, key in _TRACE_ENVIRON_KEYS if key in environ},
+        "tracing": {name: environ[key] for name, key in _TRACE_ENVIRON_KEYS if key in present} if present else {},
     }
-    events = []
-    for fields, data in contents:
-        event = Event(fields)
-        event["data"] = data
-        event["extensions"] = extensions
-        event._publisher_address = publisher_address
-        event._timeout = timeout
-        events.append(event)
-    return events, mime == "application/cloudevents-batch+json"
+    content_type = environ.get("CONTENT_TYPE")
+    mime = _mime_type(content_type) if content_type else ""
+    if mime == "application/cloudevents+json":
+        fields, data = _structured(_read_limited(request, memfile_max))
+        return [event_class(fields, data=data, extensions=extensions)], False
+    if mime == "application/cloudevents-batch+json":
+        batch = _batch(_read_limited(request, memfile_max))
+        return [event_class(fields, data=data, extensions=extensions) for fields, data in batch], True
+    # Binary mode, the usual one, as one dict display: a Python call or a loop here costs more than the work in it.
+    if mime == "application/json":
+        data = _parse_json(_read_limited(request, memfile_max))
+    elif environ.get("CONTENT_LENGTH", "") not in ("", "0") or "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        # Kyma accepted other bodies of any size: bottle spools large ones to a temporary file.
+        data = request.body.read()
+    else:
+        data = b""
+    get = environ.get
+    # Passed through unvalidated, as in Kyma 1.x: binary mode never rejected a request for its ce-* headers.
+    event = event_class(
+        {
+            "ce-type": get("HTTP_CE_TYPE"),
+            "ce-source": get("HTTP_CE_SOURCE"),
+            "ce-eventtypeversion": get("HTTP_CE_EVENTTYPEVERSION"),
+            "ce-specversion": get("HTTP_CE_SPECVERSION"),
+            "ce-id": get("HTTP_CE_ID"),
+            "ce-time": get("HTTP_CE_TIME"),
+            "data": data,
+            "extensions": extensions,
+        }
+    )
+    return [event], False
