@@ -79,11 +79,13 @@ function healthy(url: string): Promise<boolean> {
   })
 }
 
+const PORT_ATTEMPTS = 3
+
 /**
  * Starts a server on a free FUNC_PORT and waits for GET /healthz → 200. Shared by every runtime and target: a
  * launcher only says how to start a server on a port; `what` names it in messages.
  */
-export async function launchServer(what: string, startOn: (port: number) => Started | Promise<Started>): Promise<RunningFunction> {
+export async function launchServer(what: string, startOn: (port: number) => Started | Promise<Started>, attempt = 1): Promise<RunningFunction> {
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const proc = await startOn(port)
@@ -96,6 +98,10 @@ export async function launchServer(what: string, startOn: (port: number) => Star
     if (exitCode !== undefined) throw new Error(`${describe()}: it exited with ${exitCode} first`)
   } catch (err) {
     await proc.stop(1000)
+    // The port was free when freePort closed it, but under a busy suite an outgoing connection of another process
+    // can take it from the ephemeral range before the server binds it: that is the harness's race, not the host's.
+    if (exitCode !== undefined && attempt < PORT_ATTEMPTS && /EADDRINUSE|Address already in use/.test(proc.output()))
+      return launchServer(what, startOn, attempt + 1)
     throw new Error(`${(err as Error).message}\n--- output ---\n${proc.output()}`)
   }
   return {
