@@ -152,11 +152,12 @@ function imageLauncher(runtime: string): Launcher {
       return daemon.importImage(buildah, (await builtImage(buildah, runtimeImage(runtime))).keyed, `docker.io/${runtimeImage(runtime)}`)
     })()
     const ref = await image
+    // A container of its own for each start on a port: a start that lost its port is not in the way of the next.
     const id = `${runtime}-${process.pid}-${++sequence}`
-    return launchServer(`${ref} in container ${id}`, (port) =>
+    return launchServer(`${ref} in container ${id}-<port>`, (port) =>
       daemon.run({
         image: ref,
-        id,
+        id: `${id}-${port}`,
         restricted: true,
         hostNetwork: true,
         binds: { [functionDir]: '/kubeless' },
