@@ -85,31 +85,32 @@ const PORT_ATTEMPTS = 3
  * Starts a server on a free FUNC_PORT and waits for GET /healthz → 200. Shared by every runtime and target: a
  * launcher only says how to start a server on a port; `what` names it in messages.
  */
-export async function launchServer(what: string, startOn: (port: number) => Started | Promise<Started>, attempt = 1): Promise<RunningFunction> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const proc = await startOn(port)
-  let exitCode: number | null | undefined
-  proc.exited.then((code) => (exitCode = code))
+export async function launchServer(what: string, startOn: (port: number) => Started | Promise<Started>): Promise<RunningFunction> {
   const describe = () => `${what} to answer /healthz`
-  try {
-    // An exit ends the wait at once: a process that cannot start is reported with its output, not after 30 s.
-    await waitFor(async () => exitCode !== undefined || healthy(url), 30000, describe)
-    if (exitCode !== undefined) throw new Error(`${describe()}: it exited with ${exitCode} first`)
-  } catch (err) {
-    await proc.stop(1000)
-    // The port was free when freePort closed it, but under a busy suite an outgoing connection of another process
-    // can take it from the ephemeral range before the server binds it: that is the harness's race, not the host's.
-    if (exitCode !== undefined && attempt < PORT_ATTEMPTS && /EADDRINUSE|Address already in use/.test(proc.output()))
-      return launchServer(what, startOn, attempt + 1)
-    throw new Error(`${(err as Error).message}\n--- output ---\n${proc.output()}`)
-  }
-  return {
-    url,
-    output: proc.output,
-    exited: proc.exited,
-    signal: (name) => void proc.child.kill(name),
-    stop: async () => void (await proc.stop(3000)),
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    const proc = await startOn(port)
+    let exitCode: number | null | undefined
+    proc.exited.then((code) => (exitCode = code))
+    try {
+      // An exit ends the wait at once: a process that cannot start is reported with its output, not after 30 s.
+      await waitFor(async () => exitCode !== undefined || healthy(url), 30000, describe)
+      if (exitCode !== undefined) throw new Error(`${describe()}: it exited with ${exitCode} first`)
+    } catch (err) {
+      await proc.stop(1000)
+      // The port was free when freePort closed it, but under a busy suite an outgoing connection of another process
+      // can take it from the ephemeral range before the server binds it: that is the harness's race, not the host's.
+      if (exitCode !== undefined && attempt < PORT_ATTEMPTS && /EADDRINUSE|Address already in use/.test(proc.output())) continue
+      throw new Error(`${(err as Error).message}\n--- output ---\n${proc.output()}`)
+    }
+    return {
+      url,
+      output: proc.output,
+      exited: proc.exited,
+      signal: (name) => void proc.child.kill(name),
+      stop: async () => void (await proc.stop(3000)),
+    }
   }
 }
 
