@@ -11,7 +11,7 @@ import traceback
 from typing import Any, Callable, NoReturn
 
 from . import failures
-from .app import CLOSE_CONNECTION, create_app, is_platform_request
+from .app import PLATFORM_REQUESTS, create_app
 from .config import Config, ConfigError, load_config
 from .invoke import Invoker
 
@@ -60,7 +60,7 @@ def catalogue_channel() -> Any:
     """waitress's connection class, answering its own refusals from the catalogue, in HTTP/1.0 or 1.1 only."""
     from waitress.channel import HTTPChannel
     from waitress.parser import HTTPRequestParser, ParsingError
-    from waitress.task import ErrorTask, WSGITask
+    from waitress.task import ErrorTask
 
     class CatalogueParser(HTTPRequestParser):  # type: ignore[misc]
         def parse_header(self, header_plus: bytes) -> None:
@@ -86,15 +86,8 @@ def catalogue_channel() -> Any:
             self.content_length = len(body)
             self.write(body)
 
-    class ClosableTask(WSGITask):  # type: ignore[misc]
-        def get_environment(self) -> Any:
-            environ = super().get_environment()
-            environ[CLOSE_CONNECTION] = self.set_close_on_finish
-            return environ
-
     class CatalogueChannel(HTTPChannel):  # type: ignore[misc]
         parser_class = CatalogueParser
-        task_class = ClosableTask
         error_task_class = CatalogueErrorTask
 
         def send_continue(self) -> None:
@@ -123,7 +116,7 @@ def platform_apart_dispatcher(call_threads: int) -> Any:
         def add_task(self, channel: Any) -> None:
             # The channel's next request, parsed; one refused by the parser has no method or path.
             request = channel.requests[0]
-            if is_platform_request(getattr(request, "command", ""), getattr(request, "path", "")):
+            if (getattr(request, "command", None), getattr(request, "path", None)) in PLATFORM_REQUESTS:
                 self.platform.add_task(channel)
             else:
                 super().add_task(channel)
